@@ -1,0 +1,5 @@
+"""Admin registrations, one module per concept; actions call services, never re-implement them."""
+
+from django_apiauth.admin import events
+
+__all__ = ["events"]

@@ -1,0 +1,69 @@
+"""Client IP resolution shared by events and throttles.
+
+Only a peer inside ``APIAUTH["TRUSTED_PROXIES"]`` may vouch for another address through
+``X-Forwarded-For``; the answer is the right-most hop that is not itself a trusted proxy. A client can prepend
+anything it likes to the header, so hops to the left of the first untrusted one are never believed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+
+from django.http import HttpRequest
+
+from django_apiauth.conf import apiauth_settings
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+MAX_HOPS = 20  # a longer header is an attack or a loop; we stop reading there
+
+
+def parse_ip(value: str | None) -> IPAddress | None:
+    """Parse one address, tolerating brackets and surrounding blanks; ``None`` for anything else."""
+    if not value:
+        return None
+    text = value.strip().strip("[]")
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+@lru_cache(maxsize=16)
+def _networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """Parsed proxy networks, cached by value so changing the setting needs no invalidation."""
+    networks: list[IPNetwork] = []
+    for cidr in cidrs:
+        try:
+            networks.append(ipaddress.ip_network(cidr, strict=False))
+        except (TypeError, ValueError):
+            continue  # reported by system check apiauth.E006
+    return tuple(networks)
+
+
+def _is_trusted(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
+    return any(address.version == net.version and address in net for net in networks)
+
+
+def get_client_ip(request: HttpRequest) -> str | None:
+    """The client's IP as a string, or ``None`` when the peer address itself is unusable."""
+    peer = parse_ip(request.META.get("REMOTE_ADDR"))
+    if peer is None:
+        return None
+    networks = _networks(apiauth_settings.TRUSTED_PROXIES)
+    if not networks or not _is_trusted(peer, networks):
+        return str(peer)
+    closest = peer
+    hops = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    for raw in reversed(hops[-MAX_HOPS:]):
+        hop = parse_ip(raw)
+        if hop is None:
+            break  # garbage: the last address we could vouch for is the best answer
+        closest = hop
+        if not _is_trusted(hop, networks):
+            break
+    return str(closest)

@@ -1,0 +1,1 @@
+"""Django REST framework integration: authentication classes, permissions, throttles, error handler."""

@@ -1,0 +1,94 @@
+"""A DRF ``EXCEPTION_HANDLER`` that answers every API error in the OAuth 2.0 shape.
+
+Set ``REST_FRAMEWORK["EXCEPTION_HANDLER"] = "django_apiauth.drf.exceptions.oauth_exception_handler"``.
+DRF's own ``{"detail": ...}`` bodies become ``{"error": ..., "error_description": ...}``; validation errors
+keep their per-field messages under ``"fields"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from django_apiauth.exceptions import ApiAuthError
+
+_CODES: list[tuple[type[exceptions.APIException], str]] = [
+    (exceptions.NotAuthenticated, "invalid_token"),
+    (exceptions.AuthenticationFailed, "invalid_token"),
+    (exceptions.PermissionDenied, "access_denied"),
+    (exceptions.Throttled, "rate_limited"),
+    (exceptions.NotFound, "not_found"),
+    (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.UnsupportedMediaType, "invalid_request"),
+    (exceptions.NotAcceptable, "invalid_request"),
+    (exceptions.ParseError, "invalid_request"),
+    (exceptions.ValidationError, "invalid_request"),
+]
+
+
+OAUTH_CODES = frozenset(
+    {
+        "invalid_request",
+        "invalid_token",
+        "insufficient_scope",
+        "invalid_grant",
+        "invalid_client",
+        "invalid_scope",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "access_denied",
+        "rate_limited",
+    }
+)
+
+
+def error_code_for(exc: exceptions.APIException) -> str:
+    """An OAuth code given as the exception's ``code`` wins; otherwise the DRF class decides."""
+    explicit = getattr(exc.detail, "code", None)
+    if explicit in OAUTH_CODES:
+        return str(explicit)
+    for cls, code in _CODES:
+        if isinstance(exc, cls):
+            return code
+    return "invalid_request" if exc.status_code < 500 else "server_error"
+
+
+def _description(exc: exceptions.APIException) -> str:
+    if isinstance(exc, exceptions.ValidationError):
+        return "The request body is invalid."
+    detail = exc.detail
+    return str(detail) if isinstance(detail, str) else str(exc.default_detail)
+
+
+def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Translate ``ApiAuthError`` and DRF exceptions; anything else is left to Django (a real 500)."""
+    if isinstance(exc, ApiAuthError):
+        return _from_apiauth(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):  # pragma: no cover - DRF handles only these
+        return response
+    body: dict[str, Any] = {"error": error_code_for(exc), "error_description": _description(exc)}
+    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+        body["fields"] = exc.detail
+    response.data = body
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _from_apiauth(exc: ApiAuthError) -> Response:
+    response = Response({"error": exc.error, "error_description": exc.description}, status=exc.status_code)
+    response["Cache-Control"] = "no-store"
+    if exc.status_code == 401:
+        response["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+    return response

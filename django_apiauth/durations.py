@@ -1,0 +1,27 @@
+"""Human-friendly durations (``30d``, ``12h``) for settings and management commands."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PATTERN = re.compile(r"^\s*(\d{1,9})\s*([smhdw])\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse ``<int><unit>`` with unit in s/m/h/d/w.
+
+    Raises ``ValueError`` with a readable message for anything else, so commands can print it as is.
+    """
+    match = _PATTERN.match(text or "")
+    if match is None:
+        raise ValueError(f"invalid duration {text!r}: use a whole number and a unit s, m, h, d or w (e.g. 30d)")
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def as_timedelta(value: timedelta | int | float) -> timedelta:
+    """Settings accept a ``timedelta`` or a number of seconds; code always works with ``timedelta``."""
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)

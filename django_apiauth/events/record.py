@@ -1,0 +1,127 @@
+"""Recording an auth event: one JSON log line, one public signal, then every configured sink.
+
+Recording must never break or slow the request it describes, so every step is guarded and failures are
+logged (without the event's payload beyond its type) and swallowed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from django_apiauth.client_ip import get_client_ip
+from django_apiauth.conf import apiauth_settings
+from django_apiauth.events.scrub import scrub_details
+from django_apiauth.models.events import USER_AGENT_MAX_LENGTH, EventType
+from django_apiauth.signals import auth_event_recorded
+
+logger = logging.getLogger("django_apiauth.events")
+internal_logger = logging.getLogger("django_apiauth")
+
+
+@dataclass(frozen=True)
+class AuthEventRecord:
+    """What sinks receive: plain data, already scrubbed of secrets."""
+
+    type: str
+    timestamp: datetime
+    user_id: int | None = None
+    username: str | None = None
+    client_ip: str | None = None
+    user_agent: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    aggregate: bool = False
+
+    def as_log_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["timestamp"] = self.timestamp.isoformat()
+        data["details"] = dict(self.details)
+        return data
+
+
+def build_record(
+    event_type: EventType | str,
+    *,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    details: Mapping[str, Any] | None = None,
+    aggregate: bool = False,
+) -> AuthEventRecord:
+    """Collect who/where from the request and user without touching the database."""
+    if user is None and request is not None:
+        user = getattr(request, "user", None)
+    authenticated = bool(user is not None and getattr(user, "is_authenticated", False))
+    user_id = getattr(user, "pk", None) if authenticated else None
+    return AuthEventRecord(
+        type=str(event_type),
+        timestamp=timezone.now(),
+        user_id=user_id if isinstance(user_id, int) else None,
+        username=user.get_username() if authenticated and hasattr(user, "get_username") else None,
+        client_ip=get_client_ip(request) if request is not None else None,
+        user_agent=_user_agent(request),
+        details=scrub_details(details or {}),
+        aggregate=aggregate,
+    )
+
+
+def _user_agent(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    return str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_MAX_LENGTH]
+
+
+def record_event(
+    event_type: EventType | str,
+    *,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    details: Mapping[str, Any] | None = None,
+    aggregate: bool = False,
+) -> AuthEventRecord | None:
+    """Record one event; returns the record, or ``None`` if it could not even be built.
+
+    ``aggregate=True`` marks floods-prone events (failures, rejections): the database sink then folds
+    identical ones (same type and client IP) inside ``EVENT_AGGREGATION_WINDOW`` into one counted row.
+    """
+    try:
+        record = build_record(event_type, request=request, user=user, details=details, aggregate=aggregate)
+    except Exception:
+        internal_logger.exception("could not build auth event of type %s", event_type)
+        return None
+    _log(record)
+    _signal(record)
+    _dispatch(record)
+    return record
+
+
+def _log(record: AuthEventRecord) -> None:
+    try:
+        logger.info(json.dumps(record.as_log_dict(), default=str, sort_keys=True))
+    except Exception:
+        internal_logger.exception("could not log auth event of type %s", record.type)
+
+
+def _signal(record: AuthEventRecord) -> None:
+    for receiver, result in auth_event_recorded.send_robust(sender=AuthEventRecord, event=record):
+        if isinstance(result, Exception):
+            internal_logger.error("auth event receiver %r failed: %s", receiver, type(result).__name__)
+
+
+def _dispatch(record: AuthEventRecord) -> None:
+    try:
+        sinks = apiauth_settings.EVENT_SINKS
+    except Exception:
+        internal_logger.exception("could not load APIAUTH['EVENT_SINKS']")
+        return
+    for sink in sinks:
+        try:
+            (sink() if isinstance(sink, type) else sink)(record)
+        except Exception:
+            internal_logger.exception("auth event sink %r failed for an event of type %s", sink, record.type)

@@ -1,0 +1,9 @@
+"""Public signals for integrators (past tense: they report what already happened)."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+#: Sent for every recorded auth event with ``event`` (an ``AuthEventRecord``). Receivers must not raise;
+#: errors are logged and swallowed so an integration cannot break authentication.
+auth_event_recorded = Signal()

@@ -1,0 +1,1 @@
+"""Thin HTTP endpoints: validate input, call a service, shape the response."""

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from example_project.views import WhoAmI
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("auth/", include("django_apiauth.urls")),
+    path("api/whoami/", WhoAmI.as_view(), name="whoami"),
+]
+
+handler400 = "django_apiauth.views.errors.bad_request"
+handler403 = "django_apiauth.views.errors.permission_denied"
+handler404 = "django_apiauth.views.errors.page_not_found"
+handler500 = "django_apiauth.views.errors.server_error"

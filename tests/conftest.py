@@ -1,0 +1,69 @@
+"""Shared fixtures: users, API clients, single-key APIAUTH overrides, service markers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from django_apiauth.testing import override_apiauth
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres``/``redis`` run only against the real services, with a visible skip reason."""
+    has_pg = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
+    has_redis = bool(os.environ.get("REDIS_URL"))
+    for item in items:
+        if "postgres" in item.keywords and not has_pg:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://..."))
+        if "redis" in item.keywords and not has_redis:
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://..."))
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Counters in the shared cache must not leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def apiauth() -> Iterator[Callable[..., None]]:
+    """Override single APIAUTH keys for the rest of the test: ``apiauth(TRUSTED_PROXIES=[...])``."""
+    active: list[override_apiauth] = []
+
+    def set_keys(**keys: Any) -> None:
+        override = override_apiauth(**keys)
+        override.enable()
+        active.append(override)
+
+    yield set_keys
+    for override in reversed(active):
+        override.disable()
+
+
+@pytest.fixture
+def password() -> str:
+    return "correct horse battery staple"
+
+
+@pytest.fixture
+def user(db: None, password: str) -> User:
+    return User.objects.create_user("alice", "alice@example.com", password)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
