@@ -114,13 +114,41 @@ class ApiAuthSettings:
 apiauth_settings = ApiAuthSettings()
 
 
+def _format_default(value: Any) -> str:
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+        for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+            if seconds and seconds % size == 0:
+                return f"timedelta({unit}={seconds // size})"
+        return f"timedelta(seconds={seconds})"
+    return repr(value)
+
+
 def settings_reference_markdown() -> str:
     """The settings table for the README, generated from ``SPECS`` (``python -m django_apiauth.conf``)."""
     lines = ["| Key | Default | What it does |", "| --- | --- | --- |"]
     for name, spec in SPECS.items():
-        lines.append(f"| `{name}` | `{spec.default!r}` | {spec.doc} |")
+        lines.append(f"| `{name}` | `{_format_default(spec.default)}` | {spec.doc} |")
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # pragma: no cover - documentation generator
-    print(settings_reference_markdown())
+README_START = "<!-- settings-reference:start -->"
+README_END = "<!-- settings-reference:end -->"
+
+
+def rewrite_readme(text: str) -> str:
+    """``text`` with the block between the README markers replaced by the current reference."""
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    return f"{head}{README_START}\n{settings_reference_markdown()}\n{README_END}{tail}"
+
+
+if __name__ == "__main__":  # pragma: no cover - documentation generator: python -m django_apiauth.conf README.md
+    import sys
+    from pathlib import Path
+
+    if len(sys.argv) > 1:
+        path = Path(sys.argv[1])
+        path.write_text(rewrite_readme(path.read_text()))
+    else:
+        print(settings_reference_markdown())  # noqa: T201

@@ -12,8 +12,6 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from django_apiauth.testing import override_apiauth
-
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``postgres``/``redis`` run only against the real services, with a visible skip reason."""
@@ -35,18 +33,18 @@ def _clear_cache() -> Iterator[None]:
 
 
 @pytest.fixture
-def apiauth() -> Iterator[Callable[..., None]]:
-    """Override single APIAUTH keys for the rest of the test: ``apiauth(TRUSTED_PROXIES=[...])``."""
-    active: list[override_apiauth] = []
+def apiauth(settings: Any) -> Callable[..., None]:
+    """Override single APIAUTH keys for the rest of the test: ``apiauth(TRUSTED_PROXIES=[...])``.
+
+    Built on pytest-django's ``settings`` fixture so that it unwinds in order with other setting changes
+    made through that fixture (mixing independent overrides can restore them out of order).
+    """
 
     def set_keys(**keys: Any) -> None:
-        override = override_apiauth(**keys)
-        override.enable()
-        active.append(override)
+        current = getattr(settings, "APIAUTH", {})
+        settings.APIAUTH = {**(current if isinstance(current, dict) else {}), **keys}
 
-    yield set_keys
-    for override in reversed(active):
-        override.disable()
+    return set_keys
 
 
 @pytest.fixture

@@ -33,3 +33,38 @@ def test_unknown_url_answers_json_404(api_client: APIClient) -> None:
     response = api_client.get("/no/such/page/")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("handler", "status", "error"),
+    [
+        ("bad_request", 400, "invalid_request"),
+        ("permission_denied", 403, "access_denied"),
+        ("page_not_found", 404, "not_found"),
+    ],
+)
+def test_json_error_handlers(handler: str, status: int, error: str) -> None:
+    from django.test import RequestFactory
+
+    from django_apiauth.views import errors
+
+    response = getattr(errors, handler)(RequestFactory().get("/"), Exception("x"))
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert b'"error": "' + error.encode() + b'"' in response.content
+
+
+def test_json_server_error_handler() -> None:
+    from django.test import RequestFactory
+
+    from django_apiauth.views.errors import error_response, server_error
+
+    assert server_error(RequestFactory().get("/")).status_code == 500
+    extra = error_response("invalid_token", "no", 401, headers={"WWW-Authenticate": "Bearer"})
+    assert extra["WWW-Authenticate"] == "Bearer"
+
+
+def test_security_headers_present(api_client: APIClient) -> None:
+    response = api_client.get("/api/whoami/")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "no-store"

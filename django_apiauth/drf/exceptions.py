@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -69,6 +70,10 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
     """Translate ``ApiAuthError`` and DRF exceptions; anything else is left to Django (a real 500)."""
     if isinstance(exc, ApiAuthError):
         return _from_apiauth(exc)
+    if isinstance(exc, SuspiciousOperation):
+        # Raised while DRF parses the body (too large, too many fields); Django would answer HTML.
+        status = 413 if isinstance(exc, RequestDataTooBig) else 400
+        return _error("invalid_request", "The request body is too large or malformed.", status)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -86,9 +91,14 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
     return response
 
 
-def _from_apiauth(exc: ApiAuthError) -> Response:
-    response = Response({"error": exc.error, "error_description": exc.description}, status=exc.status_code)
+def _error(error: str, description: str, status: int) -> Response:
+    response = Response({"error": error, "error_description": description}, status=status)
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def _from_apiauth(exc: ApiAuthError) -> Response:
+    response = _error(exc.error, exc.description, exc.status_code)
     if exc.status_code == 401:
         response["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
     return response

@@ -1,0 +1,55 @@
+"""The audit trail in the admin is read-only, filterable and searchable."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from django_apiauth.events import EventType, record_event
+from django_apiauth.models import AuthEvent
+
+pytestmark = pytest.mark.django_db
+URL = "/admin/apiauth/authevent/"
+
+
+@pytest.fixture
+def admin_client_logged(db: None) -> Client:
+    admin = User.objects.create_superuser("root", "root@example.com", "pw")
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def events(user: User) -> None:
+    record_event(EventType.LOGIN_SUCCEEDED, user=user)
+    record_event(EventType.LOGIN_FAILED, details={"reason": "bad_password"})
+
+
+@pytest.mark.usefixtures("events")
+@pytest.mark.parametrize(
+    "query", ["", "?type__exact=login_failed", "?q=alice", "?q=10.0.0.1", "?created_at__year=2020"]
+)
+def test_changelist_with_filters_and_search(admin_client_logged: Client, query: str) -> None:
+    response = admin_client_logged.get(URL + query)
+    assert response.status_code == 200
+
+
+@pytest.mark.usefixtures("events")
+def test_filter_by_type_narrows_the_list(admin_client_logged: Client) -> None:
+    response = admin_client_logged.get(URL + "?type__exact=login_failed")
+    assert response.context["cl"].result_count == 1
+
+
+@pytest.mark.usefixtures("events")
+def test_events_cannot_be_added_changed_or_deleted(admin_client_logged: Client) -> None:
+    event = AuthEvent.objects.first()
+    assert event is not None
+    assert admin_client_logged.get(URL + "add/").status_code == 403
+    assert admin_client_logged.post(f"{URL}{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    detail = admin_client_logged.get(f"{URL}{event.pk}/change/")
+    assert detail.status_code == 200  # view-only
+    admin_client_logged.post(f"{URL}{event.pk}/change/", {"type": "logout"})
+    event.refresh_from_db()
+    assert event.type != "logout"

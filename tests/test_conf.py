@@ -1,0 +1,93 @@
+"""The APIAUTH namespace: documented defaults, values read at call time, import strings resolved on access."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from django_apiauth import conf
+from django_apiauth.conf import apiauth_settings, settings_reference_markdown
+from django_apiauth.events.sinks import DatabaseSink
+from django_apiauth.testing import override_apiauth
+
+
+def test_defaults_apply_when_project_sets_nothing() -> None:
+    with override_settings(APIAUTH={}):
+        assert timedelta(seconds=60) == apiauth_settings.EVENT_AGGREGATION_WINDOW
+        assert apiauth_settings.TRUSTED_PROXIES == ()
+        assert apiauth_settings.CACHE_ALIAS == "default"
+
+
+def test_values_are_read_at_call_time_so_override_settings_works() -> None:
+    """Regression guard: a value captured at import would ignore the override below."""
+    before = apiauth_settings.EVENT_RETENTION
+    with override_settings(APIAUTH={"EVENT_RETENTION": timedelta(days=7)}):
+        assert timedelta(days=7) == apiauth_settings.EVENT_RETENTION
+    assert before == apiauth_settings.EVENT_RETENTION
+
+
+def test_numbers_of_seconds_are_accepted_for_durations() -> None:
+    with override_apiauth(EVENT_AGGREGATION_WINDOW=5):
+        assert timedelta(seconds=5) == apiauth_settings.EVENT_AGGREGATION_WINDOW
+
+
+def test_import_strings_are_resolved_on_access() -> None:
+    with override_apiauth(EVENT_SINKS=["django_apiauth.events.sinks.DatabaseSink"]):
+        assert [DatabaseSink] == apiauth_settings.EVENT_SINKS
+    with override_apiauth(EVENT_SINKS=[]):
+        assert apiauth_settings.EVENT_SINKS == []
+
+
+def test_non_dict_namespace_falls_back_to_defaults() -> None:
+    with override_settings(APIAUTH="oops"):
+        assert conf.user_settings() == {}
+        assert apiauth_settings.CACHE_ALIAS == "default"
+
+
+def test_override_apiauth_keeps_other_keys() -> None:
+    with override_settings(APIAUTH={"CACHE_ALIAS": "other", "EVENT_RETENTION": 10}):
+        with override_apiauth(EVENT_RETENTION=20):
+            assert apiauth_settings.CACHE_ALIAS == "other"
+            assert timedelta(seconds=20) == apiauth_settings.EVENT_RETENTION
+        assert timedelta(seconds=10) == apiauth_settings.EVENT_RETENTION
+
+
+def test_override_apiauth_as_decorator() -> None:
+    @override_apiauth(CACHE_ALIAS="decorated")
+    def read() -> str:
+        return apiauth_settings.CACHE_ALIAS
+
+    assert read() == "decorated"
+    assert apiauth_settings.CACHE_ALIAS == "default"
+
+
+def test_apiauth_fixture_overrides_single_keys(apiauth: Callable[..., None]) -> None:
+    apiauth(CACHE_ALIAS="from-fixture")
+    assert apiauth_settings.CACHE_ALIAS == "from-fixture"
+
+
+def test_descriptor_on_class_is_the_descriptor() -> None:
+    assert isinstance(conf.ApiAuthSettings.CACHE_ALIAS, conf._Key)
+
+
+@pytest.mark.parametrize("name", sorted(conf.SPECS))
+def test_every_spec_has_doc_and_accepts_its_default(name: str) -> None:
+    spec = conf.SPECS[name]
+    assert spec.doc.strip()
+    assert isinstance(spec.default, spec.types)
+
+
+@pytest.mark.parametrize("name", sorted(conf.SPECS))
+def test_every_key_has_a_typed_accessor(name: str) -> None:
+    value: Any = getattr(apiauth_settings, name)
+    assert value is not None or conf.SPECS[name].default is None
+
+
+def test_reference_table_lists_every_key() -> None:
+    table = settings_reference_markdown()
+    for name in conf.SPECS:
+        assert f"| `{name}` |" in table

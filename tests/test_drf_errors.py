@@ -1,0 +1,187 @@
+"""Every API error is answered in the OAuth shape; HasScope fails closed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.urls import path
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.views import APIView
+
+from django_apiauth.drf.exceptions import oauth_exception_handler
+from django_apiauth.drf.scopes import HasScope, auth_scheme, scopes_of
+from django_apiauth.exceptions import InvalidGrant, InvalidRequest, InvalidToken
+
+factory = APIRequestFactory()
+
+
+class Raising(APIView):
+    permission_classes = [AllowAny]
+    exc: Exception = exceptions.APIException()
+
+    def post(self, request: Request) -> Response:
+        if "boom" in request.data:
+            raise self.exc
+        return Response({"ok": True})
+
+
+class Scoped(APIView):
+    permission_classes = [HasScope]
+    required_scopes = ["read"]
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
+
+
+class Unscoped(Scoped):
+    required_scopes = None  # type: ignore[assignment]
+
+
+urlpatterns = [path("raise/", Raising.as_view())]
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "error"),
+    [
+        (exceptions.NotAuthenticated(), 401, "invalid_token"),
+        (exceptions.AuthenticationFailed(), 401, "invalid_token"),
+        (exceptions.PermissionDenied(), 403, "access_denied"),
+        (exceptions.PermissionDenied("no", code="insufficient_scope"), 403, "insufficient_scope"),
+        (exceptions.Throttled(wait=3), 429, "rate_limited"),
+        (exceptions.NotFound(), 404, "not_found"),
+        (exceptions.MethodNotAllowed("PUT"), 405, "method_not_allowed"),
+        (exceptions.UnsupportedMediaType("x/y"), 415, "invalid_request"),
+        (exceptions.NotAcceptable(), 406, "invalid_request"),
+        (exceptions.ParseError(), 400, "invalid_request"),
+        (exceptions.ValidationError({"name": ["required"]}), 400, "invalid_request"),
+        (exceptions.ValidationError(["bad"]), 400, "invalid_request"),
+        (exceptions.APIException(), 500, "server_error"),
+        (Http404(), 404, "not_found"),
+        (DjangoPermissionDenied(), 403, "access_denied"),
+        (InvalidToken(), 401, "invalid_token"),
+        (InvalidGrant("used"), 401, "invalid_grant"),
+        (InvalidRequest(), 400, "invalid_request"),
+    ],
+)
+def test_exceptions_become_oauth_errors(exc: Exception, status: int, error: str) -> None:
+    response = oauth_exception_handler(exc, {"view": Raising(), "request": None})
+    assert response is not None
+    assert response.status_code == status
+    assert response.data["error"] == error
+    assert isinstance(response.data["error_description"], str)
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_custom_api_exception_codes_map_by_status() -> None:
+    class Teapot(exceptions.APIException):
+        status_code = 418
+        default_detail = "teapot"
+
+    response = oauth_exception_handler(Teapot(), {"view": Raising(), "request": None})
+    assert response is not None
+    assert response.data == {"error": "invalid_request", "error_description": "teapot"}
+
+
+def test_validation_errors_keep_field_messages() -> None:
+    response = oauth_exception_handler(exceptions.ValidationError({"name": ["required"]}), {})
+    assert response is not None
+    assert response.data["fields"] == {"name": ["required"]}
+
+
+def test_non_api_exceptions_are_left_to_django() -> None:
+    assert oauth_exception_handler(ValueError("x"), {}) is None
+
+
+def test_apiauth_401_carries_www_authenticate() -> None:
+    response = oauth_exception_handler(InvalidToken(), {})
+    assert response is not None
+    assert response["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("{not json", "application/json"), ("\xff\xfe", "application/json"), ("a=1", "text/csv")],
+)
+def test_malformed_bodies_answer_400_family_json(body: str, content_type: str, settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.test_drf_errors"
+    response = APIClient().post("/raise/", body, content_type=content_type)
+    assert response.status_code in (400, 415)
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_oversized_body_is_a_json_413(settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.test_drf_errors"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = APIClient().post("/raise/", {"x": "y" * 5000}, format="json")
+    assert response.status_code == 413
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_too_many_form_fields_is_a_json_400(settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.test_drf_errors"
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    body = "&".join(f"f{i}=1" for i in range(50))
+    response = APIClient().post("/raise/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (400, 413)
+    assert response.json()["error"] == "invalid_request"
+
+
+class _Auth:
+    scopes = ["read", "write"]
+
+
+@pytest.mark.parametrize(
+    ("auth", "expected"),
+    [
+        (_Auth(), {"read", "write"}),
+        ({"scope": "read  write"}, {"read", "write"}),
+        ({"scope": 5}, set()),
+        ({}, set()),
+        (None, set()),
+        ("token", set()),
+    ],
+)
+def test_scopes_of(auth: object, expected: set[str]) -> None:
+    assert scopes_of(auth) == expected
+
+
+def _get(view: Any, auth: object) -> Response:
+    request = factory.get("/")
+    from rest_framework.test import force_authenticate
+
+    force_authenticate(request, user=type("U", (), {"is_authenticated": True})(), token=auth)
+    response: Response = view.as_view()(request)
+    return response
+
+
+def test_has_scope_grants_and_refuses() -> None:
+    assert _get(Scoped, {"scope": "read"}).status_code == 200
+    refused = _get(Scoped, {"scope": "write"})
+    assert refused.status_code == 403
+    assert refused.data["error"] == "insufficient_scope"
+
+
+def test_has_scope_fails_closed_without_required_scopes() -> None:
+    assert _get(Unscoped, {"scope": "read"}).status_code == 403
+
+
+def test_auth_scheme_names() -> None:
+    class Named:
+        scheme_name = "api_key"
+
+    class TokenAuthentication:
+        pass
+
+    request: Any = type("R", (), {})()
+    assert auth_scheme(request) is None
+    request.successful_authenticator = Named()
+    assert auth_scheme(request) == "api_key"
+    request.successful_authenticator = TokenAuthentication()
+    assert auth_scheme(request) == "token"
