@@ -151,4 +151,4 @@ if __name__ == "__main__":  # pragma: no cover - documentation generator: python
         path = Path(sys.argv[1])
         path.write_text(rewrite_readme(path.read_text()))
     else:
-        print(settings_reference_markdown())  # noqa: T201
+        print(settings_reference_markdown())
