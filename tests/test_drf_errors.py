@@ -50,7 +50,7 @@ urlpatterns = [path("raise/", Raising.as_view())]
 @pytest.mark.parametrize(
     ("exc", "status", "error"),
     [
-        (exceptions.NotAuthenticated(), 401, "invalid_token"),
+        (exceptions.NotAuthenticated(), 401, "unauthorized"),
         (exceptions.AuthenticationFailed(), 401, "invalid_token"),
         (exceptions.PermissionDenied(), 403, "access_denied"),
         (exceptions.PermissionDenied("no", code="insufficient_scope"), 403, "insufficient_scope"),

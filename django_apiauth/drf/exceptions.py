@@ -19,7 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from django_apiauth.exceptions import ApiAuthError
 
 _CODES: list[tuple[type[exceptions.APIException], str]] = [
-    (exceptions.NotAuthenticated, "invalid_token"),
+    (exceptions.NotAuthenticated, "unauthorized"),
     (exceptions.AuthenticationFailed, "invalid_token"),
     (exceptions.PermissionDenied, "access_denied"),
     (exceptions.Throttled, "rate_limited"),
