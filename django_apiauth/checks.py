@@ -18,6 +18,7 @@ JWT access tokens and signing keys (``docs/jwt.md``):
 * ``apiauth.E013`` ``JWT_MAX_TOKEN_BYTES`` is below 512 (our own tokens would not fit).
 * ``apiauth.E014`` ``JWT_LEEWAY`` or ``JWT_USER_CACHE_TTL`` is negative.
 * ``apiauth.E015`` ``JWT_ISSUER`` or ``JWT_AUDIENCE`` is empty.
+* ``apiauth.E016`` ``JWT_VERIFIED_TOKEN_CACHE_SIZE`` is negative.
 * ``apiauth.W010`` ``KEY_ENCRYPTION_KEYS`` is unset: private keys are encrypted with a key derived from
   ``SECRET_KEY`` (whoever has ``SECRET_KEY`` and the database has the signing keys).
 * ``apiauth.W011`` ``JWT_USER_CACHE_TTL`` above 1 s: a deactivated user keeps access that long.
@@ -208,6 +209,11 @@ def check_jwt_limits(app_configs: Sequence[AppConfig] | None = None, **kwargs: A
     if max_bytes is not None and max_bytes < MIN_TOKEN_BYTES:
         errors.append(
             checks.Error(f"APIAUTH['JWT_MAX_TOKEN_BYTES'] must be at least {MIN_TOKEN_BYTES}.", id="apiauth.E013")
+        )
+    cache_size = _setting("JWT_VERIFIED_TOKEN_CACHE_SIZE", (int,))
+    if cache_size is not None and cache_size < 0:
+        errors.append(
+            checks.Error("APIAUTH['JWT_VERIFIED_TOKEN_CACHE_SIZE'] must be 0 (off) or more.", id="apiauth.E016")
         )
     for key in ("JWT_LEEWAY", "JWT_USER_CACHE_TTL"):
         value = _setting(key, conf.DURATION_OR_ZERO)

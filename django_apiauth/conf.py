@@ -83,6 +83,11 @@ SPECS: dict[str, Spec] = {
     "JWT_MAX_TOKEN_BYTES": Spec(
         8192, (int,),
         "Tokens longer than this are refused before any parsing, so an oversized header costs nothing."),
+    "JWT_VERIFIED_TOKEN_CACHE_SIZE": Spec(
+        10_000, (int,),
+        "A process remembers this many tokens whose signature it verified, so a client reusing its token "
+        "skips the signature check; the key must still be known and expiry, issuer, audience and "
+        "`validate_claims` are checked on every request. 0 disables it."),
     "KEY_ENCRYPTION_KEYS": Spec(
         [], (list, tuple),
         "Fernet keys encrypting private signing keys at rest: the first encrypts, all decrypt, so add a new "
@@ -167,6 +172,7 @@ class ApiAuthSettings:
     ACCESS_TOKEN_LIFETIME = _Key[timedelta](as_timedelta)
     JWT_LEEWAY = _Key[timedelta](as_timedelta)
     JWT_MAX_TOKEN_BYTES = _Key[int]()
+    JWT_VERIFIED_TOKEN_CACHE_SIZE = _Key[int]()
     KEY_ENCRYPTION_KEYS = _Key[tuple[str, ...]](tuple)
     JWKS_MAX_AGE = _Key[timedelta](as_timedelta)
     SIGNING_KEY_RELOAD_INTERVAL = _Key[timedelta](as_timedelta)

@@ -75,9 +75,11 @@ def _fresh_jwt_caches() -> Iterator[None]:
     from django_apiauth.jwt.keystore import key_store
     from django_apiauth.jwt.signing import private_key_cache
     from django_apiauth.jwt.subjects import user_cache
+    from django_apiauth.jwt.verified_tokens import verified_tokens
 
-    for clear in (key_store.invalidate, private_key_cache.clear, user_cache.clear):
+    clears = (key_store.invalidate, private_key_cache.clear, user_cache.clear, verified_tokens.clear)
+    for clear in clears:
         clear()
     yield
-    for clear in (key_store.invalidate, private_key_cache.clear, user_cache.clear):
+    for clear in clears:
         clear()

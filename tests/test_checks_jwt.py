@@ -32,6 +32,8 @@ def test_test_settings_are_clean() -> None:
         ({"JWT_ALGORITHM": "HS256", "JWT_ALLOW_HS256": True}, []),
         ({"JWT_ALGORITHM": 256}, ["apiauth.E003"]),
         ({"JWT_MAX_TOKEN_BYTES": 100}, ["apiauth.E013"]),
+        ({"JWT_VERIFIED_TOKEN_CACHE_SIZE": -1}, ["apiauth.E016"]),
+        ({"JWT_VERIFIED_TOKEN_CACHE_SIZE": 0}, []),
         ({"JWT_LEEWAY": -1}, ["apiauth.E014"]),
         ({"JWT_LEEWAY": 0}, []),
         ({"JWT_USER_CACHE_TTL": timedelta(seconds=-1)}, ["apiauth.E014"]),
@@ -59,7 +61,7 @@ def test_every_jwt_check_is_registered_and_documented() -> None:
     ):
         assert check in apiauth_checks.ALL_CHECKS
     doc = apiauth_checks.__doc__ or ""
-    for number in range(10, 16):
+    for number in range(10, 17):
         assert f"apiauth.E0{number}" in doc
     for number in range(10, 13):
         assert f"apiauth.W0{number}" in doc

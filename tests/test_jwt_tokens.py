@@ -14,11 +14,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from django_apiauth.exceptions import ConfigurationError, InvalidToken
-from django_apiauth.jwt import errors
+from django_apiauth.jwt import codec, errors
 from django_apiauth.jwt.access import AccessToken, issue_access_token, verify_access_token
 from django_apiauth.jwt.keystore import KeyStore, key_store
+from django_apiauth.jwt.verified_tokens import verified_tokens
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.signing_keys.material import new_signing_key
+from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import rotate
 from tests.jwt_support import active_key, forge, standard_claims
 
@@ -215,3 +217,87 @@ def test_undecryptable_hs256_key_is_skipped_not_fatal(apiauth: Callable[..., Non
     key_store.invalidate()
     rsa_token = forge(standard_claims(), key=active_key("RS256"))
     assert verify_access_token(rsa_token)["sub"] == "1"
+
+
+# --- the per-process memory of verified tokens ---------------------------------------------------------
+
+
+def test_reused_token_skips_the_signature_check_only(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = issue_access_token(user).token
+    verify_access_token(token)
+    calls: list[str] = []
+    real_decode = codec.decode_verified
+    monkeypatch.setattr(codec, "decode_verified", lambda *a, **k: calls.append("decode") or real_decode(*a, **k))
+    assert verify_access_token(token)["sub"] == str(user.pk)
+    assert calls == []
+    tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    with pytest.raises(errors.BadSignature):
+        verify_access_token(tampered)
+    assert calls == ["decode"]
+
+
+def test_remembered_tokens_still_expire_and_follow_settings(user: User, apiauth: Callable[..., None]) -> None:
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        token = issue_access_token(user).token
+        verify_access_token(token)
+        apiauth(JWT_ISSUER="https://new-issuer.example")
+        with pytest.raises(errors.InvalidClaims):
+            verify_access_token(token)
+        apiauth(JWT_ISSUER="django-apiauth")
+        traveller.shift(15 * 60 + 31)
+        with pytest.raises(errors.TokenExpired):
+            verify_access_token(token)
+
+
+def test_remembered_tokens_of_a_retired_key_are_refused(user: User) -> None:
+    token = issue_access_token(user).token
+    verify_access_token(token)
+    old = active_key()
+    rotate("RS256")
+    retire_keys([old.pk])
+    with pytest.raises(errors.UnknownSigningKey):
+        verify_access_token(token)
+
+
+def test_mutating_returned_claims_does_not_touch_the_memory(user: User) -> None:
+    token = forge(standard_claims(sub=str(user.pk), aud=["django-apiauth", "other"], cnf={"jkt": "x"}))
+    first = verify_access_token(token)
+    first["aud"].append("evil")
+    first["cnf"]["jkt"] = "evil"
+    first["sub"] = "0"
+    again = verify_access_token(token)
+    assert again["aud"] == ["django-apiauth", "other"]
+    assert again["cnf"] == {"jkt": "x"}
+    assert again["sub"] == str(user.pk)
+
+
+def test_memory_is_bounded_and_can_be_disabled(user: User, apiauth: Callable[..., None]) -> None:
+    apiauth(JWT_VERIFIED_TOKEN_CACHE_SIZE=3)
+    tokens = [issue_access_token(user).token for _ in range(5)]
+    for token in tokens:
+        verify_access_token(token)
+    assert len(verified_tokens) == 3
+    assert verified_tokens.get(tokens[0]) is None
+    assert verified_tokens.get(tokens[-1]) is not None
+    verified_tokens.clear()
+    apiauth(JWT_VERIFIED_TOKEN_CACHE_SIZE=0)
+    verify_access_token(tokens[0])
+    assert len(verified_tokens) == 0
+
+
+def test_garbage_never_enters_the_memory() -> None:
+    for token in ("garbage", forge(standard_claims(exp=1)), forge(standard_claims(), key=active_key()) + "x"):
+        with pytest.raises(InvalidToken):
+            verify_access_token(token)
+    assert len(verified_tokens) == 0  # not even the well-signed but expired one
+
+
+def test_only_headers_naming_a_known_key_are_remembered(user: User) -> None:
+    codec._known_headers.clear()
+    for i in range(100):
+        with pytest.raises(errors.UnknownSigningKey):
+            verify_access_token(forge(standard_claims(), header={"alg": "RS256", "kid": f"k{i}", "typ": "at+jwt"}))
+    assert codec._known_headers == {}
+    token = issue_access_token(user).token
+    verify_access_token(token)
+    assert list(codec._known_headers) == [token.split(".")[0]]

@@ -17,8 +17,10 @@ from django_apiauth.crypto.keys import HS256
 from django_apiauth.exceptions import ConfigurationError
 from django_apiauth.jwt import codec
 from django_apiauth.jwt.claims import check_identity, check_times, scope_claim
+from django_apiauth.jwt.errors import TokenTooLarge
 from django_apiauth.jwt.keystore import key_store
 from django_apiauth.jwt.signing import active_signing_material
+from django_apiauth.jwt.verified_tokens import copy_claims, verified_tokens
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,23 @@ def issue_access_token(
 def verify_access_token(token: str) -> dict[str, Any]:
     """The verified claims of ``token``, or ``InvalidToken`` (a ``jwt.errors`` leaf saying why).
 
-    No database query unless the key cache is stale or meets an unknown ``kid`` (throttled reload).
+    No database query unless the key cache is stale or meets an unknown ``kid`` (throttled reload). A
+    token whose signature this process verified before skips the signature check (``verified_tokens``);
+    its key must still be known, and the time and identity claims are checked on every call.
     """
-    claims = codec.decode_verified(token, max_length=apiauth_settings.JWT_MAX_TOKEN_BYTES, find_key=_find_key)
+    max_length = apiauth_settings.JWT_MAX_TOKEN_BYTES
+    if len(token) > max_length:
+        raise TokenTooLarge()  # before any parsing, and before hashing it for the cache
+    remembered = verified_tokens.get(token)
+    verified_kid = None
+    if remembered is not None and _find_key(remembered[0]) is not None:
+        claims = copy_claims(remembered[1])
+    else:
+        verified_kid, claims = codec.decode_verified(token, max_length=max_length, find_key=_find_key)
     check_times(claims, now=time.time(), leeway=apiauth_settings.JWT_LEEWAY.total_seconds())
     check_identity(claims, issuer=apiauth_settings.JWT_ISSUER, audience=apiauth_settings.JWT_AUDIENCE)
+    if verified_kid is not None:  # only fully valid tokens are remembered
+        verified_tokens.put(token, verified_kid, claims, apiauth_settings.JWT_VERIFIED_TOKEN_CACHE_SIZE)
     return claims
 
 
