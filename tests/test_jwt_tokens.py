@@ -271,7 +271,9 @@ def test_mutating_returned_claims_does_not_touch_the_memory(user: User) -> None:
     assert again["sub"] == str(user.pk)
 
 
-def test_memory_is_bounded_and_can_be_disabled(user: User, apiauth: Callable[..., None]) -> None:
+def test_memory_is_bounded_and_can_be_disabled(
+    user: User, apiauth: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
     apiauth(JWT_VERIFIED_TOKEN_CACHE_SIZE=3)
     tokens = [issue_access_token(user).token for _ in range(5)]
     for token in tokens:
@@ -279,10 +281,14 @@ def test_memory_is_bounded_and_can_be_disabled(user: User, apiauth: Callable[...
     assert len(verified_tokens) == 3
     assert verified_tokens.get(tokens[0]) is None
     assert verified_tokens.get(tokens[-1]) is not None
-    verified_tokens.clear()
     apiauth(JWT_VERIFIED_TOKEN_CACHE_SIZE=0)
+    calls: list[str] = []
+    real_decode = codec.decode_verified
+    monkeypatch.setattr(codec, "decode_verified", lambda *a, **k: calls.append("decode") or real_decode(*a, **k))
+    verify_access_token(tokens[-1])  # remembered, but the memory is off: verified again
     verify_access_token(tokens[0])
-    assert len(verified_tokens) == 0
+    assert calls == ["decode", "decode"]
+    assert verified_tokens.get(tokens[0]) is None
 
 
 def test_garbage_never_enters_the_memory() -> None:

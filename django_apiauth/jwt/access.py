@@ -77,7 +77,8 @@ def verify_access_token(token: str) -> dict[str, Any]:
     max_length = apiauth_settings.JWT_MAX_TOKEN_BYTES
     if len(token) > max_length:
         raise TokenTooLarge()  # before any parsing, and before hashing it for the cache
-    remembered = verified_tokens.get(token)
+    memory_size = apiauth_settings.JWT_VERIFIED_TOKEN_CACHE_SIZE
+    remembered = verified_tokens.get(token) if memory_size > 0 else None
     verified_kid = None
     if remembered is not None and _find_key(remembered[0]) is not None:
         claims = copy_claims(remembered[1])
@@ -86,7 +87,7 @@ def verify_access_token(token: str) -> dict[str, Any]:
     check_times(claims, now=time.time(), leeway=apiauth_settings.JWT_LEEWAY.total_seconds())
     check_identity(claims, issuer=apiauth_settings.JWT_ISSUER, audience=apiauth_settings.JWT_AUDIENCE)
     if verified_kid is not None:  # only fully valid tokens are remembered
-        verified_tokens.put(token, verified_kid, claims, apiauth_settings.JWT_VERIFIED_TOKEN_CACHE_SIZE)
+        verified_tokens.put(token, verified_kid, claims, memory_size)
     return claims
 
 
