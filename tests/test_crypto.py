@@ -161,3 +161,14 @@ def test_fernet_key_validation() -> None:
     assert encryption.is_valid_fernet_key(Fernet.generate_key().decode())
     for bad in ("", "short", 42, None, "é" * 44):
         assert not encryption.is_valid_fernet_key(bad)
+
+
+def test_loading_a_foreign_private_key_type_is_refused() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed448
+
+    pem = ed448.Ed448PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    with pytest.raises(ValueError, match="unsupported private key type"):
+        keys.load_private_key_pem(pem)

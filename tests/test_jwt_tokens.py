@@ -307,3 +307,8 @@ def test_only_headers_naming_a_known_key_are_remembered(user: User) -> None:
     token = issue_access_token(user).token
     verify_access_token(token)
     assert list(codec._known_headers) == [token.split(".")[0]]
+
+
+def test_oversized_tokens_are_refused_before_any_work(django_assert_num_queries: Callable[..., Any]) -> None:
+    with django_assert_num_queries(0), pytest.raises(errors.TokenTooLarge):
+        verify_access_token("A" * 8193)
