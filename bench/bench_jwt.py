@@ -33,7 +33,6 @@ from django_apiauth.models.signing_keys import SigningKey
 from django_apiauth.testing import override_apiauth
 
 ALGORITHMS = ("RS256", "ES256", "EdDSA")
-BATCHES = 11
 
 
 def _raw_verifier(algorithm: str, token: str) -> Callable[[], None]:
@@ -70,34 +69,62 @@ def _pyjwt_decode(algorithm: str, token: str) -> Callable[[], Any]:
     return lambda: pyjwt.decode(token, key, algorithms=[algorithm], audience=audience, issuer=issuer)
 
 
-def _measure_algorithm(algorithm: str, user: User, drf_token: str) -> dict[str, Result]:
+ROUNDS = 7
+
+
+def _best_of_rounds(scenarios: dict[str, Callable[[], Result]]) -> dict[str, Result]:
+    """Interleave the scenarios over ``ROUNDS`` rounds and keep each one's quietest round.
+
+    On a shared 2-core machine other processes only ever add time, so the minimum of the per-round medians
+    is the figure least distorted by them; the spread is half the range of the round medians.
+    """
+    rounds: dict[str, list[Result]] = {name: [] for name in scenarios}
+    for _ in range(ROUNDS):
+        for name, run_once in scenarios.items():
+            rounds[name].append(run_once())
+    best: dict[str, Result] = {}
+    for name, results in rounds.items():
+        medians = [r.median_us for r in results]
+        quietest = min(results, key=lambda r: r.median_us)
+        best[name] = Result(quietest.name, quietest.median_us, (max(medians) - min(medians)) / 2, quietest.note)
+    return best
+
+
+def _scenarios(algorithm: str, user: User, drf_token: str) -> dict[str, Callable[[], Result]]:
     token = issue_access_token(user, scopes=["read"]).token
     claims = verify_access_token(token)  # loads the key set once
     bearer = {"Authorization": f"Bearer {token}"}
     raw = _raw_verifier(algorithm, token)
 
-    def view(name: str, authentication: type[BaseAuthentication], headers: dict[str, str], note: str = "") -> Result:
-        return measure_view(name, view_with([authentication], [IsAuthenticated]), headers, batches=BATCHES, note=note)
+    def view(
+        label: str, authentication: type[BaseAuthentication], headers: dict[str, str], **apiauth: Any
+    ) -> Callable[[], Result]:
+        protected = view_with([authentication], [IsAuthenticated])
 
-    r: dict[str, Result] = {
+        def run_once() -> Result:
+            with override_apiauth(**apiauth):
+                return measure_view(label, protected, headers, batch=200, batches=3)
+
+        return run_once
+
+    def call(label: str, function: Callable[[], Any]) -> Callable[[], Result]:
+        return lambda: measure(label, function, batch=1000, batches=3, note="not a request")
+
+    new = {"JWT_VERIFIED_TOKEN_CACHE_SIZE": 0}
+    return {
+        "base": baseline,
         "drf": view("DRF TokenAuthentication", TokenAuthentication, {"Authorization": f"Token {drf_token}"}),
         "raw_req": view(f"raw {algorithm} verify inside a request", _raw_in_request(raw, claims), bearer),
         "stateless": view("StatelessJWTAuthentication, reused token", StatelessJWTAuthentication, bearer),
+        "stateless_new": view("StatelessJWTAuthentication, new token", StatelessJWTAuthentication, bearer, **new),
         "user": view("JWTAuthentication, reused token", JWTAuthentication, bearer),
+        "user_new": view("JWTAuthentication, new token", JWTAuthentication, bearer, **new),
+        "user_nocache": view(
+            "JWTAuthentication, no caches (1 query/request)", JWTAuthentication, bearer, JWT_USER_CACHE_TTL=0, **new
+        ),
+        "raw": call(f"raw {algorithm} verify (bare call)", raw),
+        "decode": call(f"PyJWT jwt.decode {algorithm}", _pyjwt_decode(algorithm, token)),
     }
-    with override_apiauth(JWT_VERIFIED_TOKEN_CACHE_SIZE=0):
-        r["stateless_new"] = view("StatelessJWTAuthentication, new token", StatelessJWTAuthentication, bearer)
-        r["user_new"] = view("JWTAuthentication, new token", JWTAuthentication, bearer)
-        with override_apiauth(JWT_USER_CACHE_TTL=0):
-            r["user_nocache"] = view(
-                "JWTAuthentication, no cache at all", JWTAuthentication, bearer, "one user query per request"
-            )
-    r["raw"] = measure(f"raw {algorithm} verify (bare call)", raw, batch=1000, batches=BATCHES, note="not a request")
-    r["decode"] = measure(
-        f"PyJWT jwt.decode {algorithm}", _pyjwt_decode(algorithm, token), batch=1000, batches=BATCHES,
-        note="not a request",
-    )  # fmt: skip
-    return r
 
 
 def run() -> None:
@@ -106,8 +133,8 @@ def run() -> None:
     summary: list[str] = []
     for algorithm in ALGORITHMS:
         with override_apiauth(JWT_ALGORITHM=algorithm):
-            base = baseline()
-            r = _measure_algorithm(algorithm, user, drf_token)
+            r = _best_of_rounds(_scenarios(algorithm, user, drf_token))
+        base = r.pop("base")
 
         def over(name: str, base: Result = base, r: dict[str, Result] = r) -> float:
             return r[name].median_us - base.median_us
@@ -116,7 +143,7 @@ def run() -> None:
         for name in ("stateless", "stateless_new"):
             r[name].note = f"{over(name) / raw:.2f}x bare verify, {over(name) / raw_req:.2f}x in-request verify"
         for name in ("user", "user_new", "user_nocache"):
-            r[name].note = f"{over(name) / drf:.2f}x TokenAuthentication's overhead " + r[name].note
+            r[name].note = f"{over(name) / drf:.2f}x TokenAuthentication's overhead"
         print_table(f"JWT {algorithm}", list(r.values()), base)
         summary.append(
             f"| {algorithm} | {raw:.0f} | {raw_req:.0f} | {over('stateless'):.0f} / {over('stateless_new'):.0f} | "

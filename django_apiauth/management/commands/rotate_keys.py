@@ -105,6 +105,6 @@ class Command(BaseCommand):
 
     def _list(self) -> None:
         self.stdout.write("  ".join(name.ljust(width) for name, width in _COLUMNS).rstrip())
-        for key in SigningKey.objects.order_by("algorithm", "-created_at"):
+        for key in SigningKey.objects.order_by("algorithm", "-created_at", "-pk"):
             cells = (key.kid, key.algorithm, key.state, _when(key.created_at), _when(key.activated_at))
             self.stdout.write("  ".join(c.ljust(w) for c, (_n, w) in zip(cells, _COLUMNS, strict=True)).rstrip())
