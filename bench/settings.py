@@ -9,3 +9,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "loggers": {"django_apiauth": {"level": "WARNING"}},
 }
+
+# DRF's TokenAuthentication is the plaintext-key peer the JWT benchmark compares against.
+INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework.authtoken"]  # noqa: F405

@@ -21,6 +21,8 @@ from django_apiauth.durations import as_timedelta
 T = TypeVar("T")
 
 DURATION = (timedelta, int, float)
+#: Like ``DURATION`` but zero is allowed (the positive-duration check E007 matches ``DURATION`` exactly).
+DURATION_OR_ZERO = (timedelta, float, int)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,59 @@ SPECS: dict[str, Spec] = {
         "default", (str,),
         "Django cache alias for shared counters (event aggregation, throttles, revocation lists). Use a "
         "shared cache (Redis) when several processes serve the API."),
+    # --- JWT access tokens and signing keys (docs/jwt.md) ------------------------------------------------
+    "JWT_ALGORITHM": Spec(
+        "RS256", (str,),
+        "Algorithm of new signing keys and access tokens: `RS256` (default, fastest verify, universally "
+        "interoperable), `ES256` or `EdDSA` (Ed25519). `HS256` needs `JWT_ALLOW_HS256` and is never published."),
+    "JWT_ALLOW_HS256": Spec(
+        False, (bool,),
+        "Opt in to symmetric `HS256` signing keys. Their secret verifies tokens, so only this service can "
+        "verify them and they never appear in the JWKS."),
+    "JWT_ISSUER": Spec(
+        "django-apiauth", (str,),
+        "The `iss` claim of issued access tokens, required on verification. Set it to your service's URL."),
+    "JWT_AUDIENCE": Spec(
+        "django-apiauth", (str,),
+        "The `aud` claim of issued access tokens; verification requires it (a string or a list holding it)."),
+    "ACCESS_TOKEN_LIFETIME": Spec(
+        timedelta(minutes=15), DURATION,
+        "Lifetime of an access token (`exp - iat`). A retiring signing key is retired only after this plus "
+        "`JWT_LEEWAY` has passed, so rotation never breaks a token that is still valid."),
+    "JWT_LEEWAY": Spec(
+        timedelta(seconds=30), DURATION_OR_ZERO,
+        "Clock skew tolerated when checking `exp`, `nbf` and `iat` (zero allowed)."),
+    "JWT_MAX_TOKEN_BYTES": Spec(
+        8192, (int,),
+        "Tokens longer than this are refused before any parsing, so an oversized header costs nothing."),
+    "JWT_VERIFIED_TOKEN_CACHE_SIZE": Spec(
+        10_000, (int,),
+        "A process remembers this many tokens whose signature it verified, so a client reusing its token "
+        "skips the signature check; the key must still be known and expiry, issuer, audience and "
+        "`validate_claims` are checked on every request. 0 disables it."),
+    "KEY_ENCRYPTION_KEYS": Spec(
+        [], (list, tuple),
+        "Fernet keys encrypting private signing keys at rest: the first encrypts, all decrypt, so add a new "
+        "key first, keep the old ones, then run `manage.py rotate_keys --reencrypt`. Empty: a key derived "
+        "from `SECRET_KEY` (and `SECRET_KEY_FALLBACKS`) is used, with warning W010.", (str,)),
+    "JWKS_MAX_AGE": Spec(
+        timedelta(minutes=5), DURATION,
+        "`Cache-Control: max-age` of the JWKS document."),
+    "SIGNING_KEY_RELOAD_INTERVAL": Spec(
+        timedelta(seconds=5), DURATION,
+        "A token with an unknown `kid` makes a process reload its signing keys from the database at most "
+        "once per this interval, so a flood of random `kid`s cannot hammer the database."),
+    "SIGNING_KEY_CACHE_TTL": Spec(
+        timedelta(seconds=60), DURATION,
+        "Longest time a process keeps its parsed signing keys before reloading them: bounds how late an "
+        "emergency retirement (admin action) reaches the other processes."),
+    "SIGNING_KEY_ROTATION_PERIOD": Spec(
+        timedelta(days=30), DURATION,
+        "Age of the active key after which `rotate_keys --if-due` rotates it (and the admin shows it as due)."),
+    "JWT_USER_CACHE_TTL": Spec(
+        timedelta(seconds=1), DURATION_OR_ZERO,
+        "`JWTAuthentication` keeps the user of a token in a per-process cache this long (zero disables it), "
+        "so a deactivated or deleted user is refused by every process within this bound (W011 above 1 s)."),
 }
 # fmt: on
 
@@ -109,6 +164,21 @@ class ApiAuthSettings:
     EVENT_RETENTION = _Key[timedelta](as_timedelta)
     TRUSTED_PROXIES = _Key[tuple[str, ...]](tuple)
     CACHE_ALIAS = _Key[str]()
+    # JWT access tokens and signing keys
+    JWT_ALGORITHM = _Key[str]()
+    JWT_ALLOW_HS256 = _Key[bool]()
+    JWT_ISSUER = _Key[str]()
+    JWT_AUDIENCE = _Key[str]()
+    ACCESS_TOKEN_LIFETIME = _Key[timedelta](as_timedelta)
+    JWT_LEEWAY = _Key[timedelta](as_timedelta)
+    JWT_MAX_TOKEN_BYTES = _Key[int]()
+    JWT_VERIFIED_TOKEN_CACHE_SIZE = _Key[int]()
+    KEY_ENCRYPTION_KEYS = _Key[tuple[str, ...]](tuple)
+    JWKS_MAX_AGE = _Key[timedelta](as_timedelta)
+    SIGNING_KEY_RELOAD_INTERVAL = _Key[timedelta](as_timedelta)
+    SIGNING_KEY_CACHE_TTL = _Key[timedelta](as_timedelta)
+    SIGNING_KEY_ROTATION_PERIOD = _Key[timedelta](as_timedelta)
+    JWT_USER_CACHE_TTL = _Key[timedelta](as_timedelta)
 
 
 apiauth_settings = ApiAuthSettings()

@@ -5,3 +5,18 @@ from __future__ import annotations
 
 def connect_all() -> None:
     """Connect receivers; ``dispatch_uid`` makes repeated calls harmless."""
+    _connect_signing_key_bootstrap()
+
+
+def _connect_signing_key_bootstrap() -> None:
+    """``migrate`` on an empty signing-key table creates the first key (``signing_keys.bootstrap``)."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    from django_apiauth.signing_keys.bootstrap import bootstrap_after_migrate
+
+    post_migrate.connect(
+        bootstrap_after_migrate,
+        sender=apps.get_app_config("apiauth"),
+        dispatch_uid="django_apiauth.signing_keys.bootstrap",
+    )

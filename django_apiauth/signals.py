@@ -7,3 +7,6 @@ from django.dispatch import Signal
 #: Sent for every recorded auth event with ``event`` (an ``AuthEventRecord``). Receivers must not raise;
 #: errors are logged and swallowed so an integration cannot break authentication.
 auth_event_recorded = Signal()
+
+#: Sent after a signing-key rotation (or bootstrap) with ``result`` (a ``RotationResult``).
+signing_key_rotated = Signal()

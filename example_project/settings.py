@@ -79,6 +79,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "django_apiauth.drf.jwt_authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -111,3 +112,7 @@ LOGGING = {
         "django_apiauth": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Fernet keys encrypting the private signing keys at rest (comma-separated, newest first). Unset, the demo
+# derives one from SECRET_KEY and `manage.py check` warns (apiauth.W010).
+APIAUTH["KEY_ENCRYPTION_KEYS"] = [k for k in os.environ.get("APIAUTH_KEY_ENCRYPTION_KEYS", "").split(",") if k]

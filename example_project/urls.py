@@ -15,3 +15,8 @@ handler400 = "django_apiauth.views.errors.bad_request"
 handler403 = "django_apiauth.views.errors.permission_denied"
 handler404 = "django_apiauth.views.errors.page_not_found"
 handler500 = "django_apiauth.views.errors.server_error"
+
+# RFC 8414-style well-known location of the public keys (the same view as /auth/jwks.json).
+from django_apiauth.views.jwks import JWKSView  # noqa: E402
+
+urlpatterns += [path(".well-known/jwks.json", JWKSView.as_view(), name="well-known-jwks")]

@@ -65,3 +65,19 @@ def api_client() -> APIClient:
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_jwt_caches() -> Iterator[None]:
+    """Per-process key and user caches must not carry keys or users across tests' database rollbacks."""
+    from django_apiauth.jwt.keystore import key_store
+    from django_apiauth.jwt.signing import private_key_cache
+    from django_apiauth.jwt.subjects import user_cache
+    from django_apiauth.jwt.verified_tokens import verified_tokens
+
+    clears = (key_store.invalidate, private_key_cache.clear, user_cache.clear, verified_tokens.clear)
+    for clear in clears:
+        clear()
+    yield
+    for clear in clears:
+        clear()

@@ -64,7 +64,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "django_apiauth.drf.jwt_authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser"],
@@ -75,3 +78,6 @@ REST_FRAMEWORK = {
 APIAUTH: dict[str, object] = {}
 
 CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+
+# A fixed test-only Fernet key: private signing keys are encrypted as in production (no W010 fallback).
+APIAUTH["KEY_ENCRYPTION_KEYS"] = ["dGVzdHMtb25seS1mZXJuZXQta2V5LTAxMjM0NTY3ODk="]

@@ -3,3 +3,7 @@
 from django_apiauth.admin import events
 
 __all__ = ["events"]
+
+from django_apiauth.admin import signing_keys
+
+__all__ += ["signing_keys"]

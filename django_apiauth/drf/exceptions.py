@@ -88,7 +88,22 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
         body["fields"] = exc.detail
     response.data = body
     response["Cache-Control"] = "no-store"
+    if isinstance(exc, exceptions.AuthenticationFailed):
+        _add_bearer_error(response, body["error"])
     return response
+
+
+def _add_bearer_error(response: Response, code: str) -> None:
+    """RFC 6750 §3: a refused bearer credential names its error in ``WWW-Authenticate`` too.
+
+    Only for the ``Bearer`` scheme and only on ``AuthenticationFailed``: a request without credentials
+    (``NotAuthenticated``) gets the bare challenge, as §3.1 asks.
+    """
+    header = response.get("WWW-Authenticate", "")
+    if header.split(" ", 1)[0].lower() != "bearer" or "error=" in header:
+        return
+    separator = ", " if " " in header.strip() else " "
+    response["WWW-Authenticate"] = f'{header.strip()}{separator}error="{code}"'
 
 
 def _error(error: str, description: str, status: int) -> Response:

@@ -3,3 +3,6 @@
 from django_apiauth.models.events import AuthEvent, EventType
 
 __all__ = ["AuthEvent", "EventType"]
+from django_apiauth.models.signing_keys import SigningAlgorithm, SigningKey, SigningKeyState
+
+__all__ += ["SigningAlgorithm", "SigningKey", "SigningKeyState"]

@@ -1,0 +1,99 @@
+"""Access tokens (RFC 9068 JWT profile): issue and verify. The public API of ``django_apiauth.jwt``.
+
+Issued tokens carry header ``{"typ": "at+jwt", "alg", "kid"}`` and claims ``iss``, ``sub``, ``aud``,
+``exp``, ``iat``, ``jti``, plus ``scope``, ``sid`` (refresh family) and ``client_id`` when given.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django_apiauth.conf import apiauth_settings
+from django_apiauth.crypto.keys import HS256
+from django_apiauth.exceptions import ConfigurationError
+from django_apiauth.jwt import codec
+from django_apiauth.jwt.claims import check_identity, check_times, scope_claim
+from django_apiauth.jwt.errors import TokenTooLarge
+from django_apiauth.jwt.keystore import key_store
+from django_apiauth.jwt.signing import active_signing_material
+from django_apiauth.jwt.verified_tokens import copy_claims, verified_tokens
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """An issued token; ``repr`` leaves the bearer credential out."""
+
+    token: str = field(repr=False)
+    expires_in: int
+    jti: str
+    claims: dict[str, Any]
+
+
+def issue_access_token(
+    user: Any,
+    *,
+    scopes: Iterable[str] = (),
+    sid: str | None = None,
+    client_id: str | None = None,
+) -> AccessToken:
+    """Sign a new access token for ``user`` with the active ``JWT_ALGORITHM`` key (created if none).
+
+    ``sub`` is ``str(user.pk)``. Raises ``ValueError`` for a scope that is not an RFC 6749 scope-token and
+    ``ConfigurationError`` for HS256 without ``JWT_ALLOW_HS256`` (system check E012 reports it first).
+    """
+    algorithm = apiauth_settings.JWT_ALGORITHM
+    if algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
+        raise ConfigurationError("JWT_ALGORITHM is HS256 but JWT_ALLOW_HS256 is not set.")
+    material = active_signing_material(algorithm)
+    lifetime = int(apiauth_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+    now = int(time.time())
+    jti = secrets.token_urlsafe(16)
+    claims: dict[str, Any] = {
+        "iss": apiauth_settings.JWT_ISSUER,
+        "sub": str(user.pk),
+        "aud": apiauth_settings.JWT_AUDIENCE,
+        "exp": now + lifetime,
+        "iat": now,
+        "jti": jti,
+    }
+    scope = scope_claim(scopes)
+    optional = {"scope": scope, "sid": sid, "client_id": client_id}
+    claims.update({name: value for name, value in optional.items() if value})
+    token = codec.encode(claims, algorithm=material.algorithm, kid=material.kid, key=material.key)
+    return AccessToken(token=token, expires_in=lifetime, jti=jti, claims=claims)
+
+
+def verify_access_token(token: str) -> dict[str, Any]:
+    """The verified claims of ``token``, or ``InvalidToken`` (a ``jwt.errors`` leaf saying why).
+
+    No database query unless the key cache is stale or meets an unknown ``kid`` (throttled reload). A
+    token whose signature this process verified before skips the signature check (``verified_tokens``);
+    its key must still be known, and the time and identity claims are checked on every call.
+    """
+    max_length = apiauth_settings.JWT_MAX_TOKEN_BYTES
+    if len(token) > max_length:
+        raise TokenTooLarge()  # before any parsing, and before hashing it for the cache
+    memory_size = apiauth_settings.JWT_VERIFIED_TOKEN_CACHE_SIZE
+    remembered = verified_tokens.get(token) if memory_size > 0 else None
+    verified_kid = None
+    if remembered is not None and _find_key(remembered[0]) is not None:
+        claims = copy_claims(remembered[1])
+    else:
+        verified_kid, claims = codec.decode_verified(token, max_length=max_length, find_key=_find_key)
+    check_times(claims, now=time.time(), leeway=apiauth_settings.JWT_LEEWAY.total_seconds())
+    check_identity(claims, issuer=apiauth_settings.JWT_ISSUER, audience=apiauth_settings.JWT_AUDIENCE)
+    if verified_kid is not None:  # only fully valid tokens are remembered
+        verified_tokens.put(token, verified_kid, claims, memory_size)
+    return claims
+
+
+def _find_key(kid: str) -> Any:
+    key = key_store.get(kid)
+    # HS256 keys verify only while the opt-in stands: turning it off disables them at once.
+    if key is not None and key.algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
+        return None
+    return key

@@ -1,0 +1,70 @@
+"""Claims of RFC 9068 access tokens: building them and checking the registered ones.
+
+Times are seconds since the epoch from ``time.time()``; numbers must be finite JSON numbers (not booleans,
+not strings), because a lenient parser is how ``exp: "never"`` becomes a token that never expires.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any, TypeGuard
+
+from django_apiauth.jwt.errors import InvalidClaims, TokenExpired, TokenNotYetValid
+
+#: RFC 6749 §3.3 scope-token: printable ASCII except space, double quote and backslash.
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+_REQUIRED_STRINGS = ("sub", "jti")
+_OPTIONAL_STRINGS = ("scope", "sid", "client_id")
+
+
+def scope_claim(scopes: Iterable[str]) -> str:
+    """Space-delimited scope string (RFC 9068 §2.2.3.1), order kept, duplicates dropped.
+
+    Raises ``ValueError`` for a scope that is not an RFC 6749 scope-token (a programming error).
+    """
+    unique: dict[str, None] = {}
+    for scope in scopes:
+        if not isinstance(scope, str) or not _SCOPE_TOKEN.fullmatch(scope):
+            raise ValueError(f"invalid scope {scope!r}")
+        unique[scope] = None
+    return " ".join(unique)
+
+
+def is_number(value: object) -> TypeGuard[float]:
+    """A finite JSON number: ``bool`` (an ``int`` subclass), strings and NaN/Infinity are refused."""
+    return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def check_times(claims: dict[str, Any], *, now: float, leeway: float) -> None:
+    """``exp`` required and in the future, ``iat`` required and not in the future, ``nbf`` if present."""
+    exp = claims.get("exp")
+    if not is_number(exp):
+        raise InvalidClaims("The access token has no valid exp claim.")
+    if now >= exp + leeway:
+        raise TokenExpired()
+    iat = claims.get("iat")
+    if not is_number(iat):
+        raise InvalidClaims("The access token has no valid iat claim.")
+    nbf = claims.get("nbf", iat)
+    if not is_number(nbf):
+        raise InvalidClaims("The access token has an invalid nbf claim.")
+    if iat > now + leeway or nbf > now + leeway:
+        raise TokenNotYetValid()
+
+
+def check_identity(claims: dict[str, Any], *, issuer: str, audience: str) -> None:
+    """``iss`` and ``aud`` must be ours (RFC 9068 §4); ``sub``/``jti`` non-empty; optional strings typed."""
+    if claims.get("iss") != issuer:
+        raise InvalidClaims("The access token was issued by another issuer.")
+    aud = claims.get("aud")
+    if not (aud == audience or (isinstance(aud, list) and audience in aud)):
+        raise InvalidClaims("The access token is meant for another audience.")
+    for name in _REQUIRED_STRINGS:
+        value = claims.get(name)
+        if not isinstance(value, str) or not value:
+            raise InvalidClaims(f"The access token has no valid {name} claim.")
+    for name in _OPTIONAL_STRINGS:
+        if name in claims and not isinstance(claims[name], str):
+            raise InvalidClaims(f"The access token has an invalid {name} claim.")

@@ -1,0 +1,40 @@
+"""The JSON Web Key Set (RFC 7517 §5): public keys of ``next``, ``active`` and ``retiring`` keys.
+
+``next`` keys are published before they sign so that verifiers caching the JWKS already know them when
+a rotation makes them active; HS256 keys are secrets and never published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db.models import Case, IntegerField, Value, When
+
+from django_apiauth.crypto.keys import HS256
+from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
+
+_STATE_ORDER = Case(
+    When(state=SigningKeyState.ACTIVE, then=Value(0)),
+    When(state=SigningKeyState.NEXT, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def jwks_document() -> dict[str, Any]:
+    """``{"keys": [...]}``, active keys first, then next, then retiring (newest first within each)."""
+    rows = (
+        SigningKey.objects.verifying()
+        .exclude(algorithm=HS256)
+        .order_by(_STATE_ORDER, "-created_at", "kid")
+        .values_list("public_jwk", flat=True)
+    )
+    return {"keys": [dict(jwk) for jwk in rows if jwk]}
+
+
+def serialise(document: dict[str, Any]) -> tuple[bytes, str]:
+    """Canonical JSON body and its strong ETag (the body's SHA-256), so equal key sets share an ETag."""
+    body = json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
