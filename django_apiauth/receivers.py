@@ -5,3 +5,6 @@ from __future__ import annotations
 
 def connect_all() -> None:
     """Connect receivers; ``dispatch_uid`` makes repeated calls harmless."""
+    from django_apiauth.refresh import receivers as refresh_receivers
+
+    refresh_receivers.connect()

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, path
+
+from django_apiauth.views import sessions, tokens
 
 app_name = "apiauth"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# --- login, refresh-token families, sessions (issue 4) ---------------------------------------------------
+# ``refresh/`` never runs inside ATOMIC_REQUESTS: a detected reuse must commit its revocation although the
+# answer is an error.
+urlpatterns += [
+    path("login/", tokens.LoginView.as_view(), name="login"),
+    path("refresh/", transaction.non_atomic_requests(tokens.RefreshView.as_view()), name="refresh"),
+    path("logout/", tokens.LogoutView.as_view(), name="logout"),
+    path("logout-all/", tokens.LogoutAllView.as_view(), name="logout-all"),
+    path("sessions/", sessions.SessionListView.as_view(), name="sessions"),
+    path("sessions/<str:sid>/", sessions.SessionDetailView.as_view(), name="session-detail"),
+]

@@ -1,5 +1,6 @@
 """Admin registrations, one module per concept; actions call services, never re-implement them."""
 
-from django_apiauth.admin import events
+from django_apiauth.admin import events, refresh
 
 __all__ = ["events"]
+__all__ += ["refresh"]
