@@ -111,3 +111,10 @@ LOGGING = {
         "django_apiauth": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- login and refresh tokens (issue 4) -----------------------------------------------------------------
+# Bearer access tokens from /auth/login/ authenticate the API (the JWT feature may add this line too).
+_JWT_AUTHENTICATION = "django_apiauth.drf.jwt_authentication.JWTAuthentication"
+if _JWT_AUTHENTICATION not in REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]:
+    REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].insert(0, _JWT_AUTHENTICATION)
+APIAUTH["REFRESH_TOKEN_TRANSPORT"] = os.environ.get("APIAUTH_REFRESH_TOKEN_TRANSPORT", "body")

@@ -79,3 +79,18 @@ def test_families_cannot_be_added_or_deleted_in_the_admin(admin_client: Client, 
 
     assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
     assert admin_client.get(f"{CHANGELIST}{family.pk}/delete/").status_code == 403
+
+
+def test_revoking_already_revoked_families_changes_nothing(admin_client: Client, user: User) -> None:
+    token = login_pair(APIClient())["refresh_token"]
+    APIClient().post("/auth/logout/", {"refresh_token": token}, format="json")
+    family = RefreshTokenFamily.objects.get()
+
+    response = admin_client.post(
+        CHANGELIST, {"action": "revoke_selected", "_selected_action": [family.pk]}, follow=True
+    )
+
+    assert "Revoked 0 session(s)." in response.content.decode()
+    family.refresh_from_db()
+    assert family.revoked_reason == RevocationReason.LOGOUT
+    assert not AuthEvent.objects.filter(type=EventType.SESSION_REVOKED).exists()

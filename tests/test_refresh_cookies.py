@@ -202,3 +202,11 @@ def test_configured_paths_replace_the_endpoint_paths(
     morsels = [m for m in login(api_client).cookies.values() if m.key == "rt"]
 
     assert [(m["path"], m["samesite"]) for m in morsels] == [("/auth/", "Lax")]
+
+
+def test_an_unknown_samesite_value_falls_back_to_strict(
+    api_client: APIClient, user: User, apiauth: Callable[..., None]
+) -> None:
+    apiauth(REFRESH_COOKIE_SAMESITE="sometimes")  # reported by apiauth.E031
+
+    assert {morsel["samesite"] for morsel in refresh_cookies(login(api_client))} == {"Strict"}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -177,3 +180,23 @@ def test_delete_answers_404_for_sessions_that_are_not_yours_to_end(
 def test_sessions_require_authentication(api_client: APIClient) -> None:
     assert api_client.get(SESSIONS).status_code == 401
     assert api_client.delete(f"{SESSIONS}{uuid.uuid4()}/").status_code == 401
+
+
+def test_logout_by_access_token_twice_is_not_an_error(
+    api_client: APIClient, user: User, apiauth: Callable[..., None]
+) -> None:
+    apiauth(CHECK_REVOKED_SESSIONS=False)  # otherwise the second call is refused as a revoked session's token
+    bearer(api_client, login_pair(APIClient())["access_token"])
+
+    assert [api_client.post(LOGOUT).status_code for _ in range(2)] == [204, 204]
+    assert AuthEvent.objects.filter(type=EventType.LOGOUT).count() == 1
+
+
+def test_the_projects_own_jwt_authentication_class_is_used_as_configured(api_client: APIClient, user: User) -> None:
+    classes = ["django_apiauth.drf.jwt_authentication.JWTAuthentication"]
+    with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_AUTHENTICATION_CLASSES": classes}):
+        bearer(api_client, login_pair(APIClient())["access_token"])
+        assert api_client.get(SESSIONS).status_code == 200
+        api_client.credentials()
+        api_client.force_login(user)
+        assert api_client.get(SESSIONS).status_code == 401  # session auth is not among the project's classes

@@ -16,7 +16,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.exceptions import CrossSiteRequestRejected
@@ -35,14 +35,12 @@ def uses_cookie() -> bool:
 
 
 def cookie_paths() -> tuple[str, ...]:
-    """The configured paths, else the refresh and logout endpoints wherever the app is mounted."""
+    """The configured paths, else the refresh and logout endpoints wherever the app's URLconf is mounted.
+
+    Projects routing the views without ``include("django_apiauth.urls")`` must set ``REFRESH_COOKIE_PATHS``.
+    """
     configured = apiauth_settings.REFRESH_COOKIE_PATHS
-    if configured:
-        return configured
-    try:
-        return (reverse("apiauth:refresh"), reverse("apiauth:logout"))
-    except NoReverseMatch:  # the views are routed without the app's URLconf: fall back to the site root
-        return ("/",)
+    return configured or (reverse("apiauth:refresh"), reverse("apiauth:logout"))
 
 
 def set_refresh_cookie(response: HttpResponseBase, token: str, max_age: int) -> None:

@@ -84,15 +84,11 @@ def rotate(token: object, *, request: HttpRequest) -> TokenPair:
     now = timezone.now()
     with transaction.atomic():
         decision = _decide(token_digest(token), now)
+    # Events after the commit: sinks may be slow, and the family's row lock must not wait for them.
     if decision.pair is None:
         _refuse(decision, request)
-    family = decision.pair.family
-    record_event(
-        EventType.TOKEN_REFRESHED,
-        request=request,
-        user=family.user,
-        details={"family_id": family.sid, "jti": decision.pair.access.jti},
-    )
+    details = {"family_id": decision.pair.family.sid, "jti": decision.pair.access.jti}
+    record_event(EventType.TOKEN_REFRESHED, request=request, user=decision.pair.family.user, details=details)
     return decision.pair
 
 
@@ -140,7 +136,7 @@ def _consume(token: RefreshToken, now: datetime) -> _Decision:
     # Conditional even under the row lock: on a database without row locks (SQLite) this is what
     # guarantees a token is consumed once.
     if not RefreshToken.objects.filter(pk=token.pk, used_at=None).update(used_at=now):
-        return _revoke_for_reuse(token.family, now)
+        return _revoke_for_reuse(token.family, now)  # pragma: no cover - unreachable under PostgreSQL's lock
     return _Decision(pair=_issue_pair(token.family, token.family.user, parent=token, now=now))
 
 
