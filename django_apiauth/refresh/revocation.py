@@ -38,7 +38,11 @@ def _cache() -> BaseCache:
 
 
 def remember_revoked(families: Iterable[tuple[str, datetime]]) -> None:
-    """Put ``(sid, absolute_expires_at)`` pairs on the revocation list, each kept as long as it matters."""
+    """Put ``(sid, absolute_expires_at)`` pairs on the revocation list, each kept as long as it matters.
+
+    Written at once rather than on commit: if the revoking transaction rolls back, the stray entry only
+    refuses access tokens of a session that was about to end (fail-safe), and tests need no commit hooks.
+    """
     now = timezone.now()
     by_ttl: dict[int, dict[str, int]] = {}
     for sid, expires_at in families:
