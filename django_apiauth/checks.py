@@ -23,6 +23,20 @@ JWT access tokens and signing keys (``docs/jwt.md``):
   ``SECRET_KEY`` (whoever has ``SECRET_KEY`` and the database has the signing keys).
 * ``apiauth.W011`` ``JWT_USER_CACHE_TTL`` above 1 s: a deactivated user keeps access that long.
 * ``apiauth.W012`` ``ACCESS_TOKEN_LIFETIME`` above 1 hour: a stolen token stays usable that long.
+
+Login and refresh tokens (``django_apiauth.refresh.checks``):
+
+* ``apiauth.E030`` ``REFRESH_TOKEN_TRANSPORT`` is not ``body``, ``cookie`` or ``both``.
+* ``apiauth.E031`` ``REFRESH_COOKIE_SAMESITE`` is not ``Strict``, ``Lax`` or ``None``.
+* ``apiauth.E032`` ``REFRESH_REUSE_GRACE`` is negative.
+* ``apiauth.E033`` an entry of ``REFRESH_COOKIE_ALLOWED_ORIGINS`` is not ``scheme://host[:port]``.
+* ``apiauth.E034`` ``REFRESH_COOKIE_CSRF_HEADER`` is not a usable header name.
+* ``apiauth.E035`` ``REFRESH_COOKIE_NAME`` is not a valid cookie name (or a ``__Host-`` name off ``Path=/``).
+* ``apiauth.E036`` ``CHECK_REVOKED_SESSIONS`` with a ``DummyCache``: revocations would never be seen.
+* ``apiauth.W030`` ``CHECK_REVOKED_SESSIONS`` with a per-process cache outside ``DEBUG``.
+* ``apiauth.W031`` cookie transport with a ``SameSite`` weaker than ``Strict``.
+* ``apiauth.W032`` ``REFRESH_REUSE_GRACE`` longer than 60 seconds.
+* ``apiauth.W033`` ``REFRESH_TOKEN_IDLE_LIFETIME`` longer than ``REFRESH_TOKEN_ABSOLUTE_LIFETIME``.
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from django_apiauth import conf
+from django_apiauth.refresh.checks import REFRESH_CHECKS
 
 CheckResult = list[checks.CheckMessage]
 IMPORT_STRING_KEYS = ("EVENT_SINKS",)
@@ -137,6 +152,7 @@ def check_cidrs(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -
 
 
 ALL_CHECKS: list[Callable[..., CheckResult]] = [check_namespace, check_import_strings, check_cidrs]
+ALL_CHECKS += REFRESH_CHECKS
 
 # --- JWT access tokens and signing keys ---------------------------------------------------------------
 MIN_TOKEN_BYTES = 512

@@ -111,6 +111,45 @@ SPECS: dict[str, Spec] = {
         timedelta(seconds=1), DURATION_OR_ZERO,
         "`JWTAuthentication` keeps the user of a token in a per-process cache this long (zero disables it), "
         "so a deactivated or deleted user is refused by every process within this bound (W011 above 1 s)."),
+    # --- login and refresh-token families (issue 4) ---------------------------------------------------------
+    "REFRESH_TOKEN_IDLE_LIFETIME": Spec(
+        timedelta(days=7), DURATION,
+        "A refresh token unused for this long expires; every rotation starts a new idle period."),
+    "REFRESH_TOKEN_ABSOLUTE_LIFETIME": Spec(
+        timedelta(days=30), DURATION,
+        "A login (a refresh-token family) ends this long after it began, however often it is refreshed."),
+    "REFRESH_REUSE_GRACE": Spec(
+        0, (timedelta, int),
+        "Seconds (or a timedelta) after a rotation during which the immediate predecessor may be presented "
+        "again without revoking the family, for clients that lost the response. 0 (the default) means any "
+        "replay of a consumed token revokes the family."),
+    "REFRESH_TOKEN_TRANSPORT": Spec(
+        "body", (str,),
+        "How refresh tokens travel: `body` (a JSON field), `cookie` (an HttpOnly cookie, never in the JSON "
+        "body) or `both`."),
+    "REFRESH_COOKIE_NAME": Spec(
+        "apiauth_refresh", (str,), "Name of the refresh-token cookie."),
+    "REFRESH_COOKIE_PATHS": Spec(
+        [], (list, tuple),
+        "Paths the refresh-token cookie is set for (one cookie per path). Empty (the default) means the "
+        "refresh and logout endpoints, so the browser sends the token nowhere else.", (str,)),
+    "REFRESH_COOKIE_SAMESITE": Spec(
+        "Strict", (str,), "`SameSite` attribute of the refresh-token cookie: `Strict`, `Lax` or `None`."),
+    "REFRESH_COOKIE_ALLOWED_ORIGINS": Spec(
+        [], (list, tuple),
+        "Origins (`https://app.example.com`) besides the API's own that may send cookie-carried refresh "
+        "tokens. A request with any other `Origin` header is refused (CSRF defence).", (str,)),
+    "REFRESH_COOKIE_CSRF_HEADER": Spec(
+        "X-Requested-With", (str,),
+        "A header that cookie-carried refresh and logout requests must send (any value). Cross-site forms "
+        "cannot set headers, and cross-origin scripts need a CORS preflight to. Empty: an allowed `Origin` "
+        "header is required instead."),
+    "CHECK_REVOKED_SESSIONS": Spec(
+        True, (bool,),
+        "Reject access tokens whose `sid` refresh-token family was revoked (logout, reuse, deactivation), "
+        "using a revocation list in the `CACHE_ALIAS` cache: no database query per request."),
+    "LOGIN_SCOPES": Spec(
+        [], (list, tuple), "Scopes put into access tokens issued by the login endpoint.", (str,)),
 }
 # fmt: on
 
@@ -179,6 +218,18 @@ class ApiAuthSettings:
     SIGNING_KEY_CACHE_TTL = _Key[timedelta](as_timedelta)
     SIGNING_KEY_ROTATION_PERIOD = _Key[timedelta](as_timedelta)
     JWT_USER_CACHE_TTL = _Key[timedelta](as_timedelta)
+    # login and refresh-token families
+    REFRESH_TOKEN_IDLE_LIFETIME = _Key[timedelta](as_timedelta)
+    REFRESH_TOKEN_ABSOLUTE_LIFETIME = _Key[timedelta](as_timedelta)
+    REFRESH_REUSE_GRACE = _Key[timedelta](as_timedelta)
+    REFRESH_TOKEN_TRANSPORT = _Key[str]()
+    REFRESH_COOKIE_NAME = _Key[str]()
+    REFRESH_COOKIE_PATHS = _Key[tuple[str, ...]](tuple)
+    REFRESH_COOKIE_SAMESITE = _Key[str]()
+    REFRESH_COOKIE_ALLOWED_ORIGINS = _Key[tuple[str, ...]](tuple)
+    REFRESH_COOKIE_CSRF_HEADER = _Key[str]()
+    CHECK_REVOKED_SESSIONS = _Key[bool]()
+    LOGIN_SCOPES = _Key[tuple[str, ...]](tuple)
 
 
 apiauth_settings = ApiAuthSettings()

@@ -45,3 +45,11 @@ class ConfigurationError(ApiAuthError):
     error = "server_error"
     status_code = 500
     default_description = "The authentication service is misconfigured."
+
+
+class CrossSiteRequestRejected(ApiAuthError):
+    """A cookie-carrying request from a foreign ``Origin`` or without the required CSRF header."""
+
+    error = "access_denied"
+    status_code = 403
+    default_description = "Cross-site requests may not use the refresh-token cookie."

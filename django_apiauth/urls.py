@@ -1,15 +1,23 @@
-"""The app's endpoints; include under a prefix of your choice (``path("auth/", include("django_apiauth.urls"))``)."""
+"""The app's endpoints; include under a prefix of your choice: ``path("auth/", include("django_apiauth.urls"))``."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, path
+
+from django_apiauth.views import sessions, tokens
+from django_apiauth.views.jwks import JWKSView
 
 app_name = "apiauth"
 
-urlpatterns: list[URLPattern | URLResolver] = []
-
-from django.urls import path  # noqa: E402
-
-from django_apiauth.views.jwks import JWKSView  # noqa: E402
-
-urlpatterns += [path("jwks.json", JWKSView.as_view(), name="jwks")]
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("jwks.json", JWKSView.as_view(), name="jwks"),
+    path("login/", tokens.LoginView.as_view(), name="login"),
+    # ``refresh/`` never runs inside ATOMIC_REQUESTS: a detected reuse must commit its revocation although
+    # the answer is an error.
+    path("refresh/", transaction.non_atomic_requests(tokens.RefreshView.as_view()), name="refresh"),
+    path("logout/", tokens.LogoutView.as_view(), name="logout"),
+    path("logout-all/", tokens.LogoutAllView.as_view(), name="logout-all"),
+    path("sessions/", sessions.SessionListView.as_view(), name="sessions"),
+    path("sessions/<str:sid>/", sessions.SessionDetailView.as_view(), name="session-detail"),
+]

@@ -116,3 +116,5 @@ LOGGING = {
 # Fernet keys encrypting the private signing keys at rest (comma-separated, newest first). Unset, the demo
 # derives one from SECRET_KEY and `manage.py check` warns (apiauth.W010).
 APIAUTH["KEY_ENCRYPTION_KEYS"] = [k for k in os.environ.get("APIAUTH_KEY_ENCRYPTION_KEYS", "").split(",") if k]
+# --- login and refresh tokens (issue 4) -----------------------------------------------------------------
+APIAUTH["REFRESH_TOKEN_TRANSPORT"] = os.environ.get("APIAUTH_REFRESH_TOKEN_TRANSPORT", "body")

@@ -145,11 +145,11 @@ def test_if_older_than_rotates_only_when_due(empty_table: None) -> None:
 
 
 def test_retire_expired_waits_for_every_token_to_expire(empty_table: None, apiauth: Callable[..., None]) -> None:
-    apiauth(ACCESS_TOKEN_LIFETIME=600, JWT_LEEWAY=30)
+    apiauth(ACCESS_TOKEN_LIFETIME=600, JWT_LEEWAY=30, SIGNING_KEY_RELOAD_INTERVAL=5)
     with time_machine.travel("2030-01-01 00:00Z", tick=False) as traveller:
         old = ensure_active_key("RS256")
         rotate("RS256")
-        traveller.shift(timedelta(seconds=629))
+        traveller.shift(timedelta(seconds=634))  # lifetime + leeway + reload interval
         assert retire_expired() == []
         traveller.shift(timedelta(seconds=1))
         assert retirement_cutoff() == SigningKey.objects.get(pk=old.pk).retiring_at

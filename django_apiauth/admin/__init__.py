@@ -1,9 +1,5 @@
 """Admin registrations, one module per concept; actions call services, never re-implement them."""
 
-from django_apiauth.admin import events
+from django_apiauth.admin import events, refresh, signing_keys
 
-__all__ = ["events"]
-
-from django_apiauth.admin import signing_keys
-
-__all__ += ["signing_keys"]
+__all__ = ["events", "refresh", "signing_keys"]

@@ -74,9 +74,12 @@ class JWTAuthentication(BaseAuthentication):
     def validate_claims(self, claims: dict[str, Any], request: Request) -> None:
         """Hook run after signature and registered claims verified; raise ``InvalidToken`` to refuse.
 
-        Does nothing by default. The refresh-token feature checks here that the token's session
-        (``sid``) has not been revoked.
+        By default refuses a token whose session (``sid``, its refresh-token family) was revoked, when
+        ``CHECK_REVOKED_SESSIONS`` is on: a cache lookup, no database query. Extend with ``super()``.
         """
+        from django_apiauth.refresh.revocation import check_session_not_revoked
+
+        check_session_not_revoked(claims)
 
     def get_user(self, claims: dict[str, Any]) -> Any:
         """The active database user named by ``sub`` (one indexed query unless cached)."""

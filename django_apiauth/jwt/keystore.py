@@ -64,6 +64,11 @@ class KeyStore:
             key = self._reload(generation).get(kid)
         return key
 
+    @property
+    def generation(self) -> int:
+        """Changes whenever the key set is reloaded or invalidated (lets issuance caches follow it)."""
+        return self._generation
+
     def invalidate(self) -> None:
         """Forget the snapshot: the next lookup reloads, whatever the throttle says."""
         with self._lock:

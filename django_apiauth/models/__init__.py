@@ -1,8 +1,16 @@
 """Models, one module per concept; re-exported here for Django's app registry."""
 
 from django_apiauth.models.events import AuthEvent, EventType
-
-__all__ = ["AuthEvent", "EventType"]
+from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.models.signing_keys import SigningAlgorithm, SigningKey, SigningKeyState
 
-__all__ += ["SigningAlgorithm", "SigningKey", "SigningKeyState"]
+__all__ = [
+    "AuthEvent",
+    "EventType",
+    "RefreshToken",
+    "RefreshTokenFamily",
+    "RevocationReason",
+    "SigningAlgorithm",
+    "SigningKey",
+    "SigningKeyState",
+]

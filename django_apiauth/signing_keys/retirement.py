@@ -34,7 +34,12 @@ class RetireResult:
 
 def retirement_cutoff(now: datetime | None = None) -> datetime:
     """Keys that stopped signing before this instant have no unexpired token left."""
-    margin = apiauth_settings.ACCESS_TOKEN_LIFETIME + apiauth_settings.JWT_LEEWAY
+    # A process may sign with a just-rotated key for up to SIGNING_KEY_RELOAD_INTERVAL (jwt/signing.py).
+    margin = (
+        apiauth_settings.ACCESS_TOKEN_LIFETIME
+        + apiauth_settings.JWT_LEEWAY
+        + apiauth_settings.SIGNING_KEY_RELOAD_INTERVAL
+    )
     return (now or timezone.now()) - margin
 
 

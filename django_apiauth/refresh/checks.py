@@ -1,0 +1,177 @@
+"""System checks for the login and refresh-token settings (ids ``apiauth.E030``-``E036``, ``W030``-``W033``).
+
+Values of the wrong type are skipped here: ``apiauth.E003`` already reports them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.apps import AppConfig
+from django.conf import settings as django_settings
+from django.core import checks
+
+from django_apiauth import conf
+from django_apiauth.durations import as_timedelta
+from django_apiauth.refresh.cookies import SAMESITE_VALUES, TRANSPORTS
+
+CheckResult = list[checks.CheckMessage]
+MAX_SENSIBLE_GRACE = timedelta(seconds=60)
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
+_COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache",)
+_DUMMY_CACHES = ("django.core.cache.backends.dummy.DummyCache",)
+
+
+def _value(key: str) -> Any:
+    return conf.user_settings().get(key, conf.SPECS[key].default)
+
+
+def _duration(key: str) -> timedelta | None:
+    value = _value(key)
+    if isinstance(value, bool) or not isinstance(value, (timedelta, int, float)):
+        return None
+    return as_timedelta(value)
+
+
+def check_transport_and_cookie(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """E030 transport, E031 SameSite, E035 cookie name, W031 a SameSite weaker than Strict."""
+    errors: CheckResult = []
+    transport = _value("REFRESH_TOKEN_TRANSPORT")
+    if isinstance(transport, str) and transport not in TRANSPORTS:
+        errors.append(
+            checks.Error(f"APIAUTH['REFRESH_TOKEN_TRANSPORT'] must be one of {TRANSPORTS}.", id="apiauth.E030")
+        )
+    samesite = _value("REFRESH_COOKIE_SAMESITE")
+    if isinstance(samesite, str) and samesite not in SAMESITE_VALUES:
+        errors.append(
+            checks.Error(f"APIAUTH['REFRESH_COOKIE_SAMESITE'] must be one of {SAMESITE_VALUES}.", id="apiauth.E031")
+        )
+    elif transport in ("cookie", "both") and samesite != "Strict":
+        errors.append(
+            checks.Warning(
+                "The refresh-token cookie is not SameSite=Strict: cross-site requests may carry it.",
+                hint="Keep APIAUTH['REFRESH_COOKIE_SAMESITE'] = 'Strict' unless you know why not.",
+                id="apiauth.W031",
+            )
+        )
+    errors.extend(_check_cookie_name())
+    return errors
+
+
+def _check_cookie_name() -> CheckResult:
+    name = _value("REFRESH_COOKIE_NAME")
+    if not isinstance(name, str):
+        return []
+    if not _COOKIE_NAME.fullmatch(name):
+        return [checks.Error(f"APIAUTH['REFRESH_COOKIE_NAME'] {name!r} is not a valid cookie name.", id="apiauth.E035")]
+    paths = _value("REFRESH_COOKIE_PATHS")
+    if name.startswith("__Host-") and list(paths) != ["/"]:
+        return [
+            checks.Error(
+                "A __Host- cookie must have Path=/, which defeats limiting it to the refresh endpoints.",
+                hint="Use another REFRESH_COOKIE_NAME prefix (e.g. __Secure-).",
+                id="apiauth.E035",
+            )
+        ]
+    return []
+
+
+def check_lifetimes(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """E032 a negative grace, W032 a grace long enough to help a thief, W033 idle longer than absolute."""
+    errors: CheckResult = []
+    grace = _duration("REFRESH_REUSE_GRACE")
+    if grace is not None and grace < timedelta(0):
+        errors.append(checks.Error("APIAUTH['REFRESH_REUSE_GRACE'] must not be negative.", id="apiauth.E032"))
+    elif grace is not None and grace > MAX_SENSIBLE_GRACE:
+        errors.append(
+            checks.Warning(
+                f"APIAUTH['REFRESH_REUSE_GRACE'] is longer than {MAX_SENSIBLE_GRACE.seconds} seconds.",
+                hint="Within the grace a stolen predecessor token can be replayed without revoking the family.",
+                id="apiauth.W032",
+            )
+        )
+    idle, absolute = _duration("REFRESH_TOKEN_IDLE_LIFETIME"), _duration("REFRESH_TOKEN_ABSOLUTE_LIFETIME")
+    if idle is not None and absolute is not None and idle > absolute:
+        errors.append(
+            checks.Warning(
+                "APIAUTH['REFRESH_TOKEN_IDLE_LIFETIME'] is longer than REFRESH_TOKEN_ABSOLUTE_LIFETIME.",
+                hint="Tokens never live longer than their family; the idle lifetime has no effect.",
+                id="apiauth.W033",
+            )
+        )
+    return errors
+
+
+def check_csrf_defence(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """E033 an allowed origin that is not ``scheme://host[:port]``, E034 an unusable CSRF header name."""
+    errors: CheckResult = []
+    origins = _value("REFRESH_COOKIE_ALLOWED_ORIGINS")
+    for origin in origins if isinstance(origins, (list, tuple)) else []:
+        if not _is_origin(origin):
+            errors.append(
+                checks.Error(
+                    f"APIAUTH['REFRESH_COOKIE_ALLOWED_ORIGINS'] entry {origin!r} is not an origin.",
+                    hint="Use scheme://host[:port] with no path, e.g. https://app.example.com.",
+                    id="apiauth.E033",
+                )
+            )
+    header = _value("REFRESH_COOKIE_CSRF_HEADER")
+    if isinstance(header, str) and header and not _HEADER_NAME.fullmatch(header):
+        errors.append(
+            checks.Error(
+                f"APIAUTH['REFRESH_COOKIE_CSRF_HEADER'] {header!r} is not a usable header name.",
+                hint="Letters, digits and dashes only (proxies drop names with underscores).",
+                id="apiauth.E034",
+            )
+        )
+    return errors
+
+
+def _is_origin(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.path in ("", "/")
+        and not (parts.query or parts.fragment or parts.username)
+    )
+
+
+def check_revocation_cache(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """E036 a cache that stores nothing, W030 a per-process cache outside DEBUG."""
+    if _value("CHECK_REVOKED_SESSIONS") is not True:
+        return []
+    alias = _value("CACHE_ALIAS")
+    backend = str(django_settings.CACHES.get(alias, {}).get("BACKEND", "")) if isinstance(alias, str) else ""
+    if backend in _DUMMY_CACHES:
+        return [
+            checks.Error(
+                f"CHECK_REVOKED_SESSIONS needs a real cache, but cache {alias!r} is a DummyCache.",
+                hint="Point APIAUTH['CACHE_ALIAS'] at Redis, or set CHECK_REVOKED_SESSIONS to False.",
+                id="apiauth.E036",
+            )
+        ]
+    if backend in _LOCAL_CACHES and not django_settings.DEBUG:
+        return [
+            checks.Warning(
+                f"Cache {alias!r} is per process: a session revoked in one process is not seen by the others.",
+                hint="Use a shared cache (Redis) for APIAUTH['CACHE_ALIAS'] when several processes serve the API.",
+                id="apiauth.W030",
+            )
+        ]
+    return []
+
+
+REFRESH_CHECKS: list[Callable[..., CheckResult]] = [
+    check_transport_and_cookie,
+    check_lifetimes,
+    check_csrf_defence,
+    check_revocation_cache,
+]

@@ -1,0 +1,147 @@
+"""Revoking families (logout, logout everywhere, per session, by signal or admin) and the revocation list.
+
+A revoked family can never be refreshed again: that is decided by its row. Access tokens already issued
+from it carry its id in their ``sid`` claim and stay valid until they expire, unless
+``APIAUTH["CHECK_REVOKED_SESSIONS"]`` is on: then every revocation is also written to a list in the shared
+cache, which ``JWTAuthentication`` consults with one cache read per request (no database query), so a
+revocation reaches every process as soon as the cache write returns.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from django_apiauth.conf import apiauth_settings
+from django_apiauth.events.record import record_event
+from django_apiauth.exceptions import InvalidGrant, InvalidToken
+from django_apiauth.models.events import EventType
+from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
+from django_apiauth.refresh.tokens import is_well_formed, token_digest
+
+# Access tokens of a family can be issued until its absolute expiry and live for their own (short) lifetime
+# after that; revocation entries are kept this much longer than the family so none outlives its entry.
+ACCESS_TOKEN_MAX_LIFETIME = timedelta(days=1)
+_KEY = "apiauth:revoked-sid:{}"
+
+
+def _cache() -> BaseCache:
+    return caches[apiauth_settings.CACHE_ALIAS]
+
+
+def remember_revoked(families: Iterable[tuple[str, datetime]]) -> None:
+    """Put ``(sid, absolute_expires_at)`` pairs on the revocation list, each kept as long as it matters.
+
+    Written at once rather than on commit: if the revoking transaction rolls back, the stray entry only
+    refuses access tokens of a session that was about to end (fail-safe), and tests need no commit hooks.
+    """
+    now = timezone.now()
+    by_ttl: dict[int, dict[str, int]] = {}
+    for sid, expires_at in families:
+        ttl = max(1, int((expires_at + ACCESS_TOKEN_MAX_LIFETIME - now).total_seconds()))
+        by_ttl.setdefault(ttl, {})[_KEY.format(sid)] = 1
+    for ttl, entries in by_ttl.items():
+        _cache().set_many(entries, ttl)
+
+
+def is_session_revoked(sid: str) -> bool:
+    """One cache read: whether the family ``sid`` is on the revocation list."""
+    return _cache().get(_KEY.format(sid)) is not None
+
+
+def check_session_not_revoked(claims: Mapping[str, Any]) -> None:
+    """Raise ``InvalidToken`` if the access token's ``sid`` family was revoked (when the check is enabled).
+
+    Meant for ``JWTAuthentication.validate_claims``. Tokens without a ``sid`` (not issued from a login
+    family) are not affected.
+    """
+    if not apiauth_settings.CHECK_REVOKED_SESSIONS:
+        return
+    sid = claims.get("sid")
+    if isinstance(sid, str) and sid and is_session_revoked(sid):
+        raise InvalidToken("The session of this access token has been revoked.")
+
+
+def revoke_families(families: QuerySet[RefreshTokenFamily], reason: RevocationReason) -> list[str]:
+    """Revoke every live family in ``families`` with one ``UPDATE``; returns the sids revoked now.
+
+    ``families`` must not filter on revocation state: the rows just revoked are found again through it by
+    their revocation time (an ``UPDATE ... RETURNING`` in two portable statements).
+    """
+    now = timezone.now()
+    count = families.filter(revoked_at=None).update(revoked_at=now, revoked_reason=reason)
+    if not count:
+        return []
+    revoked = list(
+        families.filter(revoked_at=now, revoked_reason=reason).values_list("public_id", "absolute_expires_at")
+    )
+    remember_revoked((str(public_id), expires_at) for public_id, expires_at in revoked)
+    return [str(public_id) for public_id, _ in revoked]
+
+
+def revoke_user_families(user: Any, reason: RevocationReason, *, request: HttpRequest | None = None) -> list[str]:
+    """Revoke all of ``user``'s families (deactivation, password change); records ``session_revoked``."""
+    sids = revoke_families(RefreshTokenFamily.objects.filter(user=user), reason)
+    if sids:
+        record_event(
+            EventType.SESSION_REVOKED, request=request, user=user, details={"reason": reason, "family_ids": sids}
+        )
+    return sids
+
+
+def logout_everywhere(user: Any, *, request: HttpRequest) -> list[str]:
+    """``POST logout-all/``: every family of ``user`` is revoked; records ``logout``."""
+    sids = revoke_families(RefreshTokenFamily.objects.filter(user=user), RevocationReason.LOGOUT_ALL)
+    record_event(EventType.LOGOUT, request=request, user=user, details={"all": True, "family_ids": sids})
+    return sids
+
+
+def logout_session(user: Any, sid: str, *, request: HttpRequest) -> bool:
+    """``POST logout/`` with an access token: revoke the family named by its ``sid`` claim."""
+    revoked = _revoke_one(user, sid, RevocationReason.LOGOUT)
+    if revoked:
+        record_event(EventType.LOGOUT, request=request, user=user, details={"family_id": sid})
+    return revoked
+
+
+def revoke_session(user: Any, sid: str, *, request: HttpRequest) -> bool:
+    """``DELETE sessions/<sid>/``: ``False`` when ``user`` has no live family ``sid``."""
+    revoked = _revoke_one(user, sid, RevocationReason.SESSION_REVOKED)
+    if revoked:
+        record_event(EventType.SESSION_REVOKED, request=request, user=user, details={"family_id": sid})
+    return revoked
+
+
+def logout_by_refresh_token(token: object, *, request: HttpRequest) -> None:
+    """``POST logout/`` with a refresh token (consumed or not): its family is revoked.
+
+    Raises ``InvalidGrant`` for a token we never issued. Revoking an already revoked family succeeds:
+    logging out twice is not an error.
+    """
+    found = (
+        RefreshToken.objects.filter(token_hash=token_digest(token)).select_related("family__user").first()
+        if is_well_formed(token)
+        else None
+    )
+    if found is None:
+        record_event(EventType.TOKEN_REJECTED, request=request, details={"kind": "refresh"}, aggregate=True)
+        raise InvalidGrant("The refresh token is invalid, expired or revoked.")
+    family = found.family
+    revoke_families(RefreshTokenFamily.objects.filter(pk=family.pk), RevocationReason.LOGOUT)
+    record_event(EventType.LOGOUT, request=request, user=family.user, details={"family_id": family.sid})
+
+
+def _revoke_one(user: Any, sid: str, reason: RevocationReason) -> bool:
+    try:
+        public_id = uuid.UUID(sid)
+    except (TypeError, ValueError):
+        return False
+    return bool(revoke_families(RefreshTokenFamily.objects.filter(user=user, public_id=public_id), reason))

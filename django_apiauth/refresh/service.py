@@ -1,0 +1,179 @@
+"""Issuing and rotating refresh tokens: where a token pair is made, and the only place.
+
+``rotate`` is the heart of reuse detection (RFC 9700 §4.14.2): it locks the presented token and its family,
+consumes the token and issues its successor in one transaction. A consumed token coming back means two
+parties hold the same token, and the family is revoked in one ``UPDATE``. The decision is committed before
+the error is raised, so the revocation and its event survive the 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NoReturn
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from django_apiauth.client_ip import get_client_ip
+from django_apiauth.conf import apiauth_settings
+from django_apiauth.events.record import record_event
+from django_apiauth.exceptions import InvalidGrant
+from django_apiauth.jwt.access import AccessToken, issue_access_token
+from django_apiauth.models.events import USER_AGENT_MAX_LENGTH, EventType
+from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
+from django_apiauth.refresh.revocation import remember_revoked
+from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
+
+# One description for every refused refresh: which check failed is for the audit trail, not the caller.
+REFUSED = "The refresh token is invalid, expired or revoked."
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """A new access token and refresh token; the secrets are kept out of ``repr``."""
+
+    access: AccessToken = field(repr=False)
+    refresh_token: str = field(repr=False)
+    refresh_expires_in: int
+    family: RefreshTokenFamily
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What ``rotate`` decided inside its transaction; acted upon (events, errors) after the commit."""
+
+    pair: TokenPair | None = None
+    family: RefreshTokenFamily | None = None
+    refused: str = ""
+    reused: bool = False
+
+
+def issue_family(user: Any, *, request: HttpRequest, scopes: Iterable[str] = (), client_id: str = "") -> TokenPair:
+    """Start a family for a freshly authenticated ``user`` (login); records ``token_issued``."""
+    now = timezone.now()
+    with transaction.atomic():
+        family = RefreshTokenFamily.objects.create(
+            user=user,
+            client_id=client_id,
+            scope=" ".join(scopes),
+            created_at=now,
+            last_used_at=now,
+            absolute_expires_at=now + apiauth_settings.REFRESH_TOKEN_ABSOLUTE_LIFETIME,
+            ip_address=get_client_ip(request),
+            user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_MAX_LENGTH],
+        )
+        pair = _issue_pair(family, user, parent=None, now=now)
+    record_event(
+        EventType.TOKEN_ISSUED, request=request, user=user, details={"family_id": family.sid, "jti": pair.access.jti}
+    )
+    return pair
+
+
+def rotate(token: object, *, request: HttpRequest) -> TokenPair:
+    """Exchange a refresh token for a new pair, consuming it.
+
+    Raises ``InvalidGrant`` for anything but a live, unused token of a live family (or, within
+    ``REFRESH_REUSE_GRACE``, the immediate predecessor of the family's live token). A consumed token
+    revokes its family, and ``refresh_token_reused`` is recorded with the family's user and the caller's IP.
+    """
+    if not is_well_formed(token):
+        _refuse(_Decision(refused="malformed"), request)
+    now = timezone.now()
+    with transaction.atomic():
+        decision = _decide(token_digest(token), now)
+    # Events after the commit: sinks may be slow, and the family's row lock must not wait for them.
+    if decision.pair is None:
+        _refuse(decision, request)
+    details = {"family_id": decision.pair.family.sid, "jti": decision.pair.access.jti}
+    record_event(EventType.TOKEN_REFRESHED, request=request, user=decision.pair.family.user, details=details)
+    return decision.pair
+
+
+def _refuse(decision: _Decision, request: HttpRequest) -> NoReturn:
+    """Record why a refresh failed, then raise: called only once the transaction has committed."""
+    family = decision.family
+    if decision.reused and family is not None:
+        remember_revoked([(family.sid, family.absolute_expires_at)])
+        record_event(
+            EventType.REFRESH_TOKEN_REUSED, request=request, user=family.user, details={"family_id": family.sid}
+        )
+    else:
+        details = {"kind": "refresh", "reason": decision.refused}
+        record_event(EventType.TOKEN_REJECTED, request=request, details=details, aggregate=True)
+    raise InvalidGrant(REFUSED)
+
+
+def _decide(digest: str, now: datetime) -> _Decision:
+    """Inside the transaction: lock the token and its family, then consume, replace or revoke."""
+    token = (
+        RefreshToken.objects.select_related("family", "family__user")
+        .select_for_update(of=("self", "family"))
+        .filter(token_hash=digest)
+        .first()
+    )
+    if token is None:
+        return _Decision(refused="unknown")
+    family = token.family
+    if family.revoked_at is not None:
+        return _Decision(family=family, refused="revoked")
+    if family.absolute_expires_at <= now:
+        return _Decision(family=family, refused="family_expired")
+    if not family.user.is_active:
+        return _Decision(family=family, refused="inactive_user")
+    if token.used_at is None:
+        if token.expires_at <= now:
+            return _Decision(family=family, refused="expired")
+        return _consume(token, now)
+    if _is_graced_replay(token, now):
+        return _replace_live_token(token, now)
+    return _revoke_for_reuse(family, now)
+
+
+def _consume(token: RefreshToken, now: datetime) -> _Decision:
+    # Conditional even under the row lock: on a database without row locks (SQLite) this is what
+    # guarantees a token is consumed once.
+    if not RefreshToken.objects.filter(pk=token.pk, used_at=None).update(used_at=now):
+        return _revoke_for_reuse(token.family, now)  # pragma: no cover - unreachable under PostgreSQL's lock
+    return _Decision(pair=_issue_pair(token.family, token.family.user, parent=token, now=now))
+
+
+def _is_graced_replay(token: RefreshToken, now: datetime) -> bool:
+    grace = apiauth_settings.REFRESH_REUSE_GRACE
+    return grace.total_seconds() > 0 and token.used_at is not None and now - token.used_at <= grace
+
+
+def _replace_live_token(predecessor: RefreshToken, now: datetime) -> _Decision:
+    """A graced replay: the family's live token must descend directly from ``predecessor``; it is
+    consumed and replaced by a new child of ``predecessor``, so further retries stay graced."""
+    family = predecessor.family
+    live = RefreshToken.objects.filter(family=family, used_at=None).first()
+    if live is None or live.parent_id != predecessor.pk:
+        return _revoke_for_reuse(family, now)
+    if not RefreshToken.objects.filter(pk=live.pk, used_at=None).update(used_at=now):
+        return _revoke_for_reuse(family, now)  # pragma: no cover - the family row lock serialises this
+    return _Decision(pair=_issue_pair(family, family.user, parent=predecessor, now=now))
+
+
+def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
+    """The whole family in one statement; its access tokens are listed after the commit (``_refuse``)."""
+    RefreshTokenFamily.objects.filter(pk=family.pk, revoked_at=None).update(
+        revoked_at=now, revoked_reason=RevocationReason.REUSE_DETECTED
+    )
+    return _Decision(family=family, refused="reused", reused=True)
+
+
+def _issue_pair(family: RefreshTokenFamily, user: Any, *, parent: RefreshToken | None, now: datetime) -> TokenPair:
+    raw = new_token()
+    expires_at = min(now + apiauth_settings.REFRESH_TOKEN_IDLE_LIFETIME, family.absolute_expires_at)
+    RefreshToken.objects.create(
+        family=family, token_hash=token_digest(raw), parent=parent, issued_at=now, expires_at=expires_at
+    )
+    if parent is not None:
+        RefreshTokenFamily.objects.filter(pk=family.pk).update(last_used_at=now)
+        family.last_used_at = now
+    access = issue_access_token(user, scopes=family.scope.split(), sid=family.sid, client_id=family.client_id or None)
+    expires_in = max(0, int((expires_at - now).total_seconds()))
+    return TokenPair(access=access, refresh_token=raw, refresh_expires_in=expires_in, family=family)

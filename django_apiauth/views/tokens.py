@@ -1,0 +1,153 @@
+"""``login/``, ``refresh/``, ``logout/`` and ``logout-all/``: parse, call the refresh service, shape the answer.
+
+Token responses follow RFC 6749 §5.1 (field names, ``Cache-Control: no-store``); errors follow §5.2's shape
+(``{"error", "error_description"}``) whatever ``EXCEPTION_HANDLER`` the project configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from django_apiauth.drf.exceptions import oauth_exception_handler
+from django_apiauth.drf.jwt_authentication import JWTAuthentication
+from django_apiauth.exceptions import InvalidGrant, InvalidRequest
+from django_apiauth.refresh import cookies
+from django_apiauth.refresh.login import login
+from django_apiauth.refresh.revocation import logout_by_refresh_token, logout_everywhere, logout_session
+from django_apiauth.refresh.service import TokenPair, rotate
+from django_apiauth.views.body import json_object, string_field
+
+MAX_USERNAME_LENGTH = 512
+MAX_PASSWORD_LENGTH = 4096
+MAX_REFRESH_TOKEN_LENGTH = 256
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class TokenEndpoint(APIView):
+    """JSON in and out, OAuth-shaped errors, no caching of anything."""
+
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+
+    def get_exception_handler(self) -> Callable[..., Response | None]:
+        return oauth_exception_handler
+
+
+class SessionEndpoint(TokenEndpoint):
+    """Endpoints acting for a signed-in user: our access tokens always work, plus the project's schemes."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        classes: list[Any] = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+        if not any(issubclass(cls, JWTAuthentication) for cls in classes):
+            classes.insert(0, JWTAuthentication)
+        return [cls() for cls in classes]
+
+
+def token_response(pair: TokenPair) -> Response:
+    """The RFC 6749 §5.1 body; the refresh token goes to the body and/or the cookie per the transport."""
+    body: dict[str, Any] = {
+        "access_token": pair.access.token,
+        "token_type": "Bearer",
+        "expires_in": pair.access.expires_in,
+    }
+    if cookies.uses_body():
+        body["refresh_token"] = pair.refresh_token
+    body["refresh_expires_in"] = pair.refresh_expires_in
+    if pair.family.scope:
+        body["scope"] = pair.family.scope
+    response = Response(body, headers=NO_STORE)
+    if cookies.uses_cookie():
+        cookies.set_refresh_cookie(response, pair.refresh_token, pair.refresh_expires_in)
+    return response
+
+
+def presented_refresh_token(request: Request) -> str | None:
+    """The refresh token from the body (``body``/``both``) or the cookie (``cookie``/``both``)."""
+    if cookies.uses_body():
+        data = json_object(request)
+        if data.get("refresh_token") is not None:
+            return string_field(data, "refresh_token", max_length=MAX_REFRESH_TOKEN_LENGTH)
+    if cookies.uses_cookie():
+        return cookies.read_refresh_cookie(request._request)
+    return None
+
+
+class LoginView(TokenEndpoint):
+    """``POST {"username", "password"}`` → a token pair; every failure answers the same 401."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        data = json_object(request)
+        username = string_field(data, "username", max_length=MAX_USERNAME_LENGTH)
+        password = string_field(data, "password", max_length=MAX_PASSWORD_LENGTH)
+        if cookies.uses_cookie():
+            cookies.enforce_same_origin(request._request, cookie_used=False)
+        return token_response(login(request._request, username=username, password=password))
+
+
+class RefreshView(TokenEndpoint):
+    """``POST {"refresh_token"}`` (or the cookie) → a new pair; the presented token is consumed."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        token = presented_refresh_token(request)
+        if token is None:
+            raise InvalidRequest("The refresh_token field is required.")
+        return token_response(rotate(token, request=request._request))
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if isinstance(exc, InvalidGrant) and cookies.uses_cookie():
+            cookies.clear_refresh_cookie(response)  # a dead cookie is only noise for the client
+        return response
+
+
+class LogoutView(SessionEndpoint):
+    """``POST`` with the refresh token (body or cookie) or an access token: revokes that one family."""
+
+    permission_classes = [AllowAny]
+
+    def perform_authentication(self, request: Request) -> None:
+        """Lazy: a refresh token alone is enough to log out, even when the access token has expired."""
+
+    def post(self, request: Request) -> Response:
+        token = presented_refresh_token(request)
+        if token is not None:
+            logout_by_refresh_token(token, request=request._request)
+        else:
+            sid = request.auth.get("sid") if isinstance(request.auth, dict) else None
+            if not request.user.is_authenticated or not isinstance(sid, str):
+                raise InvalidRequest("Send the refresh token, or an access token, of the session to end.")
+            logout_session(request.user, sid, request=request._request)
+        return _logged_out()
+
+
+class LogoutAllView(SessionEndpoint):
+    """``POST`` (authenticated): revokes every family of the user, on every device."""
+
+    def post(self, request: Request) -> Response:
+        logout_everywhere(request.user, request=request._request)
+        return _logged_out()
+
+
+def _logged_out() -> Response:
+    response = Response(status=204, headers=NO_STORE)
+    if cookies.uses_cookie():
+        cookies.clear_refresh_cookie(response)
+    return response

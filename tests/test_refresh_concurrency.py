@@ -1,0 +1,94 @@
+"""20 threads presenting one refresh token at once, on a real PostgreSQL (row locks, real transactions)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from rest_framework.test import APIClient
+
+from django_apiauth.models.events import AuthEvent, EventType
+from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
+from django_apiauth.refresh.tokens import token_digest
+from tests.refresh_support import login_pair, refresh
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+THREADS = 20
+
+
+def race(token: str, threads: int = THREADS) -> list[Any]:
+    """``threads`` clients post ``token`` to ``refresh/`` released together; returns their responses."""
+    barrier = threading.Barrier(threads)
+    responses: list[Any] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        client = APIClient()
+        try:
+            barrier.wait()
+            response = refresh(client, token)
+            with lock:
+                responses.append(response)
+        finally:
+            connection.close()  # each thread opened its own connection
+
+    workers = [threading.Thread(target=one) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return responses
+
+
+def statuses(responses: list[Any]) -> list[int]:
+    return sorted(response.status_code for response in responses)
+
+
+def test_exactly_one_of_twenty_concurrent_refreshes_wins(user: User) -> None:
+    token = login_pair(APIClient())["refresh_token"]
+
+    responses = race(token)
+
+    assert statuses(responses) == [200] + [401] * (THREADS - 1)
+    assert all(r.json()["error"] == "invalid_grant" for r in responses if r.status_code == 401)
+    family = RefreshTokenFamily.objects.get()
+    assert family.revoked_reason == RevocationReason.REUSE_DETECTED
+    successor = next(r for r in responses if r.status_code == 200).json()["refresh_token"]
+    assert refresh(APIClient(), successor).status_code == 401
+    assert RefreshToken.objects.count() == 2  # the token and its one successor, nothing else issued
+    assert AuthEvent.objects.filter(type=EventType.REFRESH_TOKEN_REUSED).count() == 1
+
+
+def test_with_grace_concurrent_retries_of_the_predecessor_succeed(user: User, apiauth: Callable[..., None]) -> None:
+    apiauth(REFRESH_REUSE_GRACE=30)
+    token = login_pair(APIClient())["refresh_token"]
+
+    responses = race(token)
+
+    assert statuses(responses) == [200] * THREADS
+    assert RefreshTokenFamily.objects.get().revoked_at is None
+    assert RefreshToken.objects.filter(used_at=None).count() == 1  # still one live token
+    issued = [r.json()["refresh_token"] for r in responses]
+    live_hash = RefreshToken.objects.get(used_at=None).token_hash
+    (live,) = [t for t in issued if token_digest(t) == live_hash]
+    assert refresh(APIClient(), live).status_code == 200
+    superseded = next(t for t in issued if t != live)
+    assert refresh(APIClient(), superseded).status_code == 401  # a replay: the family is revoked
+    assert RefreshTokenFamily.objects.get().revoked_reason == RevocationReason.REUSE_DETECTED
+
+
+def test_with_grace_a_replay_of_an_older_token_revokes_the_family(user: User, apiauth: Callable[..., None]) -> None:
+    apiauth(REFRESH_REUSE_GRACE=30)
+    first = login_pair(APIClient())["refresh_token"]
+    second = refresh(APIClient(), first).json()["refresh_token"]
+    third = refresh(APIClient(), second).json()["refresh_token"]
+
+    responses = race(first, threads=10)
+
+    assert statuses(responses) == [401] * 10
+    assert RefreshTokenFamily.objects.get().revoked_reason == RevocationReason.REUSE_DETECTED
+    assert refresh(APIClient(), third).status_code == 401
