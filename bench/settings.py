@@ -9,3 +9,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "loggers": {"django_apiauth": {"level": "WARNING"}},
 }
+
+# DRF's TokenAuthentication is the reference point of the API-key benchmark; its model lives in this app.
+INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework.authtoken"]  # noqa: F405

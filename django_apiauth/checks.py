@@ -9,6 +9,19 @@ Ids are stable and documented in the README:
 * ``apiauth.E005`` an import string that cannot be imported.
 * ``apiauth.E006`` an entry of ``TRUSTED_PROXIES`` that is not a CIDR.
 * ``apiauth.E007`` a duration that is zero or negative.
+
+API keys (``django_apiauth/api_keys/checks.py``):
+
+* ``apiauth.E020`` ``API_KEY_PEPPER`` shorter than 32 characters or equal to ``SECRET_KEY``.
+* ``apiauth.W020`` ``API_KEY_PEPPER`` unset: the pepper is derived from ``SECRET_KEY``.
+* ``apiauth.E021`` ``API_KEY_PREFIX`` is not 1-16 letters and digits starting with a letter.
+* ``apiauth.E022`` ``API_KEY_HEADER`` or ``API_KEY_QUERY_PARAM`` is not a usable name.
+* ``apiauth.W021`` ``API_KEY_QUERY_PARAM`` is enabled (keys in URLs leak into logs).
+* ``apiauth.E023`` ``API_KEY_CACHE_TTL`` outside 0-1 seconds.
+* ``apiauth.E024`` an ``API_KEY_SCOPES`` entry with a malformed scope or requirement.
+* ``apiauth.E025`` ``API_KEY_SCOPE_POLICY`` is not an importable callable.
+* ``apiauth.E026`` API-key lifetimes not positive, or the default above the maximum.
+* ``apiauth.E027`` ``API_KEY_MAX_PER_USER`` below 1.
 """
 
 from __future__ import annotations
@@ -24,6 +37,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from django_apiauth import conf
+from django_apiauth.api_keys.checks import API_KEY_CHECKS
 
 CheckResult = list[checks.CheckMessage]
 IMPORT_STRING_KEYS = ("EVENT_SINKS",)
@@ -123,6 +137,7 @@ def check_cidrs(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -
 
 
 ALL_CHECKS: list[Callable[..., CheckResult]] = [check_namespace, check_import_strings, check_cidrs]
+ALL_CHECKS += API_KEY_CHECKS
 
 
 def register_all() -> None:

@@ -5,3 +5,6 @@ from __future__ import annotations
 
 def connect_all() -> None:
     """Connect receivers; ``dispatch_uid`` makes repeated calls harmless."""
+    from django_apiauth.api_keys import receivers as api_key_receivers
+
+    api_key_receivers.connect()

@@ -64,7 +64,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "django_apiauth.drf.api_key_authentication.APIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser"],
@@ -73,5 +76,10 @@ REST_FRAMEWORK = {
 }
 
 APIAUTH: dict[str, object] = {}
+# API keys (issue 5)
+APIAUTH.update(
+    API_KEY_PEPPER="tests-only-api-key-pepper-0c1d2e3f4a5b6c7d8e9f",
+    API_KEY_SCOPES={"read": None, "write": None, "admin": "is_staff", "billing": "auth.view_user"},
+)
 
 CORS_ALLOWED_ORIGINS = ["https://app.example.com"]

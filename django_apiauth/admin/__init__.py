@@ -3,3 +3,7 @@
 from django_apiauth.admin import events
 
 __all__ = ["events"]
+
+from django_apiauth.admin import api_keys
+
+__all__ += ["api_keys"]

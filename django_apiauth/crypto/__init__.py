@@ -1,0 +1,1 @@
+"""Pure cryptographic helpers with no ORM and no settings: random secrets, keyed hashes, encodings."""
