@@ -59,9 +59,8 @@ class APIKeyAddForm(forms.ModelForm[APIKey]):
         return lifetime
 
     def clean_owner(self) -> Any:
-        owner = self.cleaned_data.get("owner")
-        if owner is not None:
-            _as_form_error(lambda: check_limit(owner, timezone.now()))
+        owner = self.cleaned_data["owner"]  # only called once the field itself is valid
+        _as_form_error(lambda: check_limit(owner, timezone.now()))
         return owner
 
     @staticmethod

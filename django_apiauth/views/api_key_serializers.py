@@ -38,9 +38,6 @@ class LifetimeField(serializers.Field[timedelta, Any, Any, Any]):
             self.fail("invalid")
         return timedelta(seconds=seconds)
 
-    def to_representation(self, value: timedelta) -> int:
-        return int(value.total_seconds())
-
 
 class CreateAPIKeyInput(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)
