@@ -284,3 +284,15 @@ def test_without_a_pepper_the_secret_key_derives_one(
     assert derived_pepper() != first
     key_cache.clear()
     assert get(api_client, issued.plaintext) == 401
+
+
+def test_moving_from_the_derived_pepper_to_an_explicit_one(
+    api_client: APIClient, issue_key: Callable[..., IssuedKey], apiauth: Any
+) -> None:
+    apiauth(API_KEY_PEPPER=None)
+    issued = issue_key()
+    apiauth(API_KEY_PEPPER="an-explicit-pepper-of-at-least-32-chars", API_KEY_PEPPER_FALLBACKS=[derived_pepper()])
+    assert get(api_client, issued.plaintext) == 200
+    apiauth(API_KEY_PEPPER_FALLBACKS=[])
+    key_cache.clear()
+    assert get(api_client, issued.plaintext) == 200  # re-hashed under the explicit pepper on first use

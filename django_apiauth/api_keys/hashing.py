@@ -20,18 +20,21 @@ PEPPER_DERIVATION_LABEL = b"django_apiauth.api_keys.pepper.v1"
 
 
 @lru_cache(maxsize=4)
-def _derive(secret_key: str) -> bytes:
-    return hmac.new(secret_key.encode(), PEPPER_DERIVATION_LABEL, hashlib.sha256).digest()
+def _derive(secret_key: str) -> str:
+    return hmac.new(secret_key.encode(), PEPPER_DERIVATION_LABEL, hashlib.sha256).hexdigest()
 
 
-def derived_pepper() -> bytes:
-    """The fallback pepper when ``API_KEY_PEPPER`` is unset (warning ``apiauth.W020``): tied to ``SECRET_KEY``."""
+def derived_pepper() -> str:
+    """The fallback pepper when ``API_KEY_PEPPER`` is unset (warning ``apiauth.W020``): tied to ``SECRET_KEY``.
+
+    A string, so that moving to an explicit pepper is possible: list this value in
+    ``API_KEY_PEPPER_FALLBACKS`` (it is a secret, like ``SECRET_KEY``).
+    """
     return _derive(str(django_settings.SECRET_KEY))
 
 
 def current_pepper() -> bytes:
-    pepper = apiauth_settings.API_KEY_PEPPER
-    return pepper.encode() if pepper else derived_pepper()
+    return (apiauth_settings.API_KEY_PEPPER or derived_pepper()).encode()
 
 
 def fallback_peppers() -> tuple[bytes, ...]:
