@@ -7,13 +7,21 @@ from typing import Any
 import pytest
 from django.core import checks
 
-from django_apiauth.checks import ALL_CHECKS
+from django_apiauth.api_keys.checks import API_KEY_CHECKS
+from django_apiauth.checks import ALL_CHECKS, check_namespace
 from django_apiauth.testing import override_apiauth
+
+# Our checks plus the namespace check (types, E003); other features' checks are theirs to test.
+CHECKS = [check_namespace, *API_KEY_CHECKS]
+
+
+def test_api_key_checks_are_registered() -> None:
+    assert set(API_KEY_CHECKS) <= set(ALL_CHECKS)
 
 
 def check_ids(**keys: Any) -> list[str]:
     with override_apiauth(**keys):
-        return sorted(message.id for check in ALL_CHECKS for message in check() if message.id)
+        return sorted(message.id for check in CHECKS for message in check() if message.id)
 
 
 def test_the_test_settings_are_clean() -> None:
@@ -71,6 +79,6 @@ def test_valid_values_pass(keys: dict[str, Any]) -> None:
 
 def test_query_parameter_warning_is_a_warning() -> None:
     with override_apiauth(API_KEY_QUERY_PARAM="api_key"):
-        messages = [m for check in ALL_CHECKS for m in check()]
+        messages = [m for check in CHECKS for m in check()]
     (warning,) = messages
     assert warning.level == checks.WARNING

@@ -11,6 +11,8 @@ import time_machine
 from django.contrib.auth.models import Permission, User
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from django_apiauth.api_keys.service import IssuedKey
@@ -310,3 +312,22 @@ def test_events_identify_keys_without_secrets(client: APIClient, user: User) -> 
         assert rotated["key"].rsplit("_", 1)[1][:20] not in dump
     assert events[EventType.API_KEY_CREATED].details["scopes"] == ["read"]
     assert events[EventType.API_KEY_ROTATED].details["overlap_ends_at"]
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=10,
+)
+FIELDS = st.sampled_from(["name", "scopes", "expires_in", "other"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.dictionaries(FIELDS, JSON | st.sampled_from(["read", ["read"], "30d", 60])) | JSON)
+def test_fuzzed_bodies_answer_201_or_4xx_json(client: APIClient, body: Any) -> None:
+    response = client.post(LIST, body, format="json")
+    assert response.status_code in (201, 400), response.content
+    if response.status_code == 400:
+        assert response.json()["error"] in ("invalid_request", "invalid_scope")
+    else:
+        client.delete(f"{LIST}{response.json()['id']}/")  # stay under the per-user limit
