@@ -6,7 +6,7 @@ import unicodedata
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from django_apiauth.api_keys.exceptions import APIKeyLimitReached, InvalidLifetime
 from django_apiauth.conf import apiauth_settings
@@ -57,7 +57,7 @@ def _human(duration: timedelta) -> str:
     return f"{seconds // 86400} days" if seconds % 86400 == 0 else f"{seconds} seconds"
 
 
-def usable_keys_of(owner: Any, now: datetime) -> Any:
+def usable_keys_of(owner: Any, now: datetime) -> QuerySet[APIKey]:
     return APIKey.objects.filter(owner=owner, revoked_at__isnull=True).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )
