@@ -37,6 +37,19 @@ Login and refresh tokens (``django_apiauth.refresh.checks``):
 * ``apiauth.W031`` cookie transport with a ``SameSite`` weaker than ``Strict``.
 * ``apiauth.W032`` ``REFRESH_REUSE_GRACE`` longer than 60 seconds.
 * ``apiauth.W033`` ``REFRESH_TOKEN_IDLE_LIFETIME`` longer than ``REFRESH_TOKEN_ABSOLUTE_LIFETIME``.
+
+API keys (``django_apiauth/api_keys/checks.py``):
+
+* ``apiauth.E020`` ``API_KEY_PEPPER`` shorter than 32 characters or equal to ``SECRET_KEY``.
+* ``apiauth.W020`` ``API_KEY_PEPPER`` unset: the pepper is derived from ``SECRET_KEY``.
+* ``apiauth.E021`` ``API_KEY_PREFIX`` is not 1-16 letters and digits starting with a letter.
+* ``apiauth.E022`` ``API_KEY_HEADER`` or ``API_KEY_QUERY_PARAM`` is not a usable name.
+* ``apiauth.W021`` ``API_KEY_QUERY_PARAM`` is enabled (keys in URLs leak into logs).
+* ``apiauth.E023`` ``API_KEY_CACHE_TTL`` outside 0-1 seconds.
+* ``apiauth.E024`` an ``API_KEY_SCOPES`` entry with a malformed scope or requirement.
+* ``apiauth.E025`` ``API_KEY_SCOPE_POLICY`` is not an importable callable.
+* ``apiauth.E026`` API-key lifetimes not positive, or the default above the maximum.
+* ``apiauth.E027`` ``API_KEY_MAX_PER_USER`` below 1.
 """
 
 from __future__ import annotations
@@ -52,6 +65,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from django_apiauth import conf
+from django_apiauth.api_keys.checks import API_KEY_CHECKS
 from django_apiauth.refresh.checks import REFRESH_CHECKS
 
 CheckResult = list[checks.CheckMessage]
@@ -267,6 +281,7 @@ def check_jwt_staleness(app_configs: Sequence[AppConfig] | None = None, **kwargs
 
 
 ALL_CHECKS += [check_key_encryption_keys, check_jwt_algorithm, check_jwt_limits, check_jwt_staleness]
+ALL_CHECKS += API_KEY_CHECKS
 
 
 def register_all() -> None:

@@ -150,6 +150,56 @@ SPECS: dict[str, Spec] = {
         "using a revocation list in the `CACHE_ALIAS` cache: no database query per request."),
     "LOGIN_SCOPES": Spec(
         [], (list, tuple), "Scopes put into access tokens issued by the login endpoint.", (str,)),
+    # --- API keys (issue 5) ----------------------------------------------------------------------------
+    "API_KEY_PREFIX": Spec(
+        "apiauth", (str,),
+        "First part of every API key (`<prefix>_<lookup id>_<secret><checksum>`), so leaked keys are "
+        "recognisable by secret scanners. Letters and digits only; changing it invalidates existing keys."),
+    "API_KEY_HEADER": Spec(
+        "X-API-Key", (str,),
+        "Request header carrying a key. `Authorization: Api-Key <key>` is always accepted as well."),
+    "API_KEY_QUERY_PARAM": Spec(
+        None, (str, type(None)),
+        "Name of a query parameter that may carry a key (e.g. `api_key`). Off by default because URLs end up "
+        "in logs and browser history; enabling it raises warning `apiauth.W021` and every rejection through it "
+        "is flagged in its event."),
+    "API_KEY_PEPPER": Spec(
+        None, (str, type(None)),
+        "Server-side secret (at least 32 characters) keying the HMAC-SHA256 of every API-key secret, so a "
+        "database dump alone cannot verify guesses. Unset: derived from `SECRET_KEY` with warning "
+        "`apiauth.W020`. Changing it invalidates existing keys unless the old value is listed in "
+        "`API_KEY_PEPPER_FALLBACKS`."),
+    "API_KEY_PEPPER_FALLBACKS": Spec(
+        [], (list, tuple),
+        "Previous peppers still accepted while keys are verified (like `SECRET_KEY_FALLBACKS`); a key verified "
+        "with one is re-hashed with the current pepper once.", (str,)),
+    "API_KEY_DEFAULT_LIFETIME": Spec(
+        timedelta(days=90), (timedelta, int, float, type(None)),
+        "Lifetime of a new key when its creator does not choose one; `None` means keys never expire."),
+    "API_KEY_MAX_LIFETIME": Spec(
+        None, (timedelta, int, float, type(None)),
+        "Longest lifetime a creator may choose; `None` means no limit (and keys that never expire are allowed)."),
+    "API_KEY_ROTATION_OVERLAP": Spec(
+        timedelta(hours=24), DURATION,
+        "After a rotation the old secret keeps working this long, so clients can roll without downtime."),
+    "API_KEY_LAST_USED_INTERVAL": Spec(
+        timedelta(seconds=60), DURATION,
+        "`last_used_at` of a key is written at most once per this interval, never once per request."),
+    "API_KEY_CACHE_TTL": Spec(
+        1.0, (int, float),
+        "Seconds (0 to 1) a process may reuse a key row it verified instead of querying the database. A revoked "
+        "key is refused by every process within this bound; 0 disables the cache."),
+    "API_KEY_SCOPES": Spec(
+        {}, (dict,),
+        "The scopes keys may carry, mapped to who may grant them: `None` (any active user), `\"is_staff\"`, "
+        "`\"is_superuser\"` or a permission `\"app_label.codename\"` (superusers hold every scope)."),
+    "API_KEY_SCOPE_POLICY": Spec(
+        "django_apiauth.api_keys.scopes.scopes_user_may_grant", (str,),
+        "Import string of a callable `(user) -> iterable of scopes` deciding which scopes a user may put on a "
+        "key through the self-service endpoints. The default reads `API_KEY_SCOPES`."),
+    "API_KEY_MAX_PER_USER": Spec(
+        100, (int,),
+        "Most usable (not revoked, not expired) keys one user may hold; creating one more answers 400."),
 }
 # fmt: on
 
@@ -195,6 +245,10 @@ def _import_all(value: Any) -> list[Any]:
     return [import_string(path) for path in value]
 
 
+def _optional_timedelta(value: Any) -> timedelta | None:
+    return None if value is None else as_timedelta(value)
+
+
 class ApiAuthSettings:
     """Typed view over ``APIAUTH``; holds no state, so it can never go stale."""
 
@@ -230,6 +284,20 @@ class ApiAuthSettings:
     REFRESH_COOKIE_CSRF_HEADER = _Key[str]()
     CHECK_REVOKED_SESSIONS = _Key[bool]()
     LOGIN_SCOPES = _Key[tuple[str, ...]](tuple)
+    # API keys (issue 5)
+    API_KEY_PREFIX = _Key[str]()
+    API_KEY_HEADER = _Key[str]()
+    API_KEY_QUERY_PARAM = _Key[str | None]()
+    API_KEY_PEPPER = _Key[str | None]()
+    API_KEY_PEPPER_FALLBACKS = _Key[tuple[str, ...]](tuple)
+    API_KEY_DEFAULT_LIFETIME = _Key[timedelta | None](_optional_timedelta)
+    API_KEY_MAX_LIFETIME = _Key[timedelta | None](_optional_timedelta)
+    API_KEY_ROTATION_OVERLAP = _Key[timedelta](as_timedelta)
+    API_KEY_LAST_USED_INTERVAL = _Key[timedelta](as_timedelta)
+    API_KEY_CACHE_TTL = _Key[float](float)
+    API_KEY_SCOPES = _Key[dict[str, str | None]]()
+    API_KEY_SCOPE_POLICY = _Key[Callable[..., Any]](import_string)
+    API_KEY_MAX_PER_USER = _Key[int]()
 
 
 apiauth_settings = ApiAuthSettings()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, path
 
-from django_apiauth.views import sessions, tokens
+from django_apiauth.views import api_keys, sessions, tokens
 from django_apiauth.views.jwks import JWKSView
 
 app_name = "apiauth"
@@ -20,4 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("logout-all/", tokens.LogoutAllView.as_view(), name="logout-all"),
     path("sessions/", sessions.SessionListView.as_view(), name="sessions"),
     path("sessions/<str:sid>/", sessions.SessionDetailView.as_view(), name="session-detail"),
+    path("api-keys/", api_keys.APIKeyListView.as_view(), name="api-key-list"),
+    path("api-keys/<int:key_id>/", api_keys.APIKeyDetailView.as_view(), name="api-key-detail"),
+    path("api-keys/<int:key_id>/rotate/", api_keys.APIKeyRotateView.as_view(), name="api-key-rotate"),
 ]

@@ -80,6 +80,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "django_apiauth.drf.jwt_authentication.JWTAuthentication",
+        "django_apiauth.drf.api_key_authentication.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -91,6 +92,12 @@ REST_FRAMEWORK = {
 APIAUTH: dict[str, object] = {
     "TRUSTED_PROXIES": [p for p in os.environ.get("APIAUTH_TRUSTED_PROXIES", "").split(",") if p],
 }
+
+# API keys (issue 5): the fallback pepper is for the local demo only, like SECRET_KEY above.
+APIAUTH["API_KEY_PEPPER"] = os.environ.get("APIAUTH_API_KEY_PEPPER", "demo-only-api-key-pepper-5d1e9a7c3b0f2e8d4c6a")
+APIAUTH["API_KEY_SCOPES"] = {"read": None, "write": None, "admin": "is_staff"}
+if os.environ.get("APIAUTH_API_KEY_QUERY_PARAM"):
+    APIAUTH["API_KEY_QUERY_PARAM"] = os.environ["APIAUTH_API_KEY_QUERY_PARAM"]
 
 CORS_ALLOWED_ORIGINS = [o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "http://localhost:3000").split(",") if o]
 CORS_ALLOW_CREDENTIALS = True

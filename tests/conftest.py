@@ -81,3 +81,25 @@ def _fresh_jwt_caches() -> Iterator[None]:
     yield
     for clear in clears:
         clear()
+
+
+# --- API keys (issue 5) -------------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _clear_api_key_cache() -> Iterator[None]:
+    """The per-process key cache must not carry rows from one test into the next."""
+    from django_apiauth.api_keys import cache as api_key_cache
+
+    api_key_cache.clear()
+    yield
+    api_key_cache.clear()
+
+
+@pytest.fixture
+def issue_key(user: User) -> Callable[..., Any]:
+    """``issue_key(scopes=[...], owner=..., lifetime=...)`` -> ``IssuedKey`` through the real service."""
+    from django_apiauth.api_keys.service import create_api_key
+
+    def issue(*, owner: User | None = None, name: str = "test key", **kwargs: Any) -> Any:
+        return create_api_key(owner=owner or user, name=name, **kwargs)
+
+    return issue

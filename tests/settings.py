@@ -66,6 +66,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "django_apiauth.drf.jwt_authentication.JWTAuthentication",
+        "django_apiauth.drf.api_key_authentication.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -76,6 +77,11 @@ REST_FRAMEWORK = {
 }
 
 APIAUTH: dict[str, object] = {}
+# API keys (issue 5)
+APIAUTH.update(
+    API_KEY_PEPPER="tests-only-api-key-pepper-0c1d2e3f4a5b6c7d8e9f",
+    API_KEY_SCOPES={"read": None, "write": None, "admin": "is_staff", "billing": "auth.view_user"},
+)
 
 CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
 

@@ -88,6 +88,9 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
         body["fields"] = exc.detail
     response.data = body
     response["Cache-Control"] = "no-store"
+    challenge = getattr(exc, "www_authenticate", None)
+    if isinstance(challenge, str) and response.status_code == 401:
+        response["WWW-Authenticate"] = challenge  # the scheme that refused names itself
     if isinstance(exc, exceptions.AuthenticationFailed):
         _add_bearer_error(response, body["error"])
     return response

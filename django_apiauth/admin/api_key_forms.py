@@ -1,0 +1,82 @@
+"""Admin forms for API keys: the same rules as the service, reported as form errors instead of 4xx bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from django import forms
+from django.utils import timezone
+
+from django_apiauth.api_keys.scopes import normalise_scopes
+from django_apiauth.api_keys.validation import Lifetime, check_limit, clean_name, expiry_for
+from django_apiauth.durations import parse_duration
+from django_apiauth.exceptions import ApiAuthError
+from django_apiauth.models.api_keys import APIKey
+
+T = TypeVar("T")
+
+
+def _as_form_error(check: Callable[[], T]) -> T:
+    try:
+        return check()
+    except ApiAuthError as exc:
+        raise forms.ValidationError(exc.description) from exc
+
+
+class ScopesField(forms.CharField):
+    """Scopes as comma- or space-separated text; validated against ``API_KEY_SCOPES``."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        scopes = [s for s in text.replace(",", " ").split() if s]
+        return _as_form_error(lambda: normalise_scopes(scopes))
+
+
+class APIKeyAddForm(forms.ModelForm[APIKey]):
+    scopes = ScopesField(required=False, help_text="Comma-separated, e.g. read, write.")
+    lifetime = forms.CharField(
+        required=False,
+        max_length=32,
+        help_text='Such as 90d or 12h; "never" for no expiry; empty for the default lifetime.',
+    )
+
+    class Meta:
+        model = APIKey
+        fields = ("owner", "name", "scopes")
+
+    def clean_name(self) -> str:
+        return _as_form_error(lambda: clean_name(self.cleaned_data.get("name", "")))
+
+    def clean_lifetime(self) -> Lifetime:
+        text = (self.cleaned_data.get("lifetime") or "").strip().lower()
+        lifetime: Lifetime = "default" if not text else None if text == "never" else self._duration(text)
+        _as_form_error(lambda: expiry_for(lifetime, timezone.now()))
+        return lifetime
+
+    def clean_owner(self) -> Any:
+        owner = self.cleaned_data["owner"]  # only called once the field itself is valid
+        _as_form_error(lambda: check_limit(owner, timezone.now()))
+        return owner
+
+    @staticmethod
+    def _duration(text: str) -> timedelta:
+        try:
+            return parse_duration(text)
+        except (ValueError, OverflowError) as exc:
+            raise forms.ValidationError('Use a duration such as 90d or 12h, or "never".') from exc
+
+
+class APIKeyChangeForm(forms.ModelForm[APIKey]):
+    scopes = ScopesField(required=False, help_text="Comma-separated, e.g. read, write.")
+
+    class Meta:
+        model = APIKey
+        fields = ("name", "scopes", "expires_at")
+
+    def clean_name(self) -> str:
+        return _as_form_error(lambda: clean_name(self.cleaned_data.get("name", "")))

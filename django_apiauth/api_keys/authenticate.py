@@ -1,0 +1,173 @@
+"""Authenticating a presented API key: the hot path.
+
+Cost budget: a malformed key is refused by :func:`parse_key` alone (no query, no cache, no event); a valid
+key costs one HMAC and a per-process cache hit, or one indexed query with the owner joined when the cache is
+cold; ``last_used_at`` is written at most once per ``API_KEY_LAST_USED_INTERVAL`` per key.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, NoReturn, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, Q
+from django.db.models.base import ModelState
+from django.http import HttpRequest
+from django.utils import timezone
+
+from django_apiauth.api_keys import cache
+from django_apiauth.api_keys.cache import AuthenticatedKey, KeyRow
+from django_apiauth.api_keys.exceptions import APIKeyRejected
+from django_apiauth.api_keys.format import ParsedKey, try_parse_key
+from django_apiauth.api_keys.hashing import hash_secret, pepper_index
+from django_apiauth.conf import apiauth_settings
+from django_apiauth.events.record import record_event
+from django_apiauth.models.api_keys import APIKey
+from django_apiauth.models.events import EventType
+
+logger = logging.getLogger("django_apiauth.api_keys")
+M = TypeVar("M", bound=Model)
+
+
+def authenticate_api_key(
+    raw: str, *, request: HttpRequest | None = None, via_query_param: bool = False
+) -> tuple[Any, AuthenticatedKey]:
+    """``(owner, key)`` for a usable key; raises :class:`APIKeyRejected` otherwise.
+
+    Every rejection after the format check is recorded as an aggregated ``api_key_rejected`` event.
+    """
+    parsed = try_parse_key(raw, apiauth_settings.API_KEY_PREFIX)
+    if parsed is None:
+        raise APIKeyRejected("malformed", "The API key is malformed.")
+    now = timezone.now()
+    row = cache.get(parsed.lookup_id)
+    if row is None or not _verify(row, parsed, now):
+        # A cached row is only trusted to accept: the secret may have been rotated a moment ago elsewhere.
+        row = _load(parsed.lookup_id)
+        if row is None:
+            _reject("unknown_key", request, via_query_param, lookup_id=parsed.lookup_id)
+        if not _verify(row, parsed, now):
+            _reject("invalid_secret", request, via_query_param, lookup_id=parsed.lookup_id, key_id=row.id)
+    _check_usable(row, now, request, via_query_param)
+    _touch(row, now)
+    if via_query_param:
+        logger.warning("API key %s used through the query parameter", row.lookup_id)
+    return detached_copy(row.owner), row.auth
+
+
+def _load(lookup_id: str) -> KeyRow | None:
+    """One indexed query with the owner joined; the row is cached for at most ``API_KEY_CACHE_TTL``."""
+    try:
+        key = APIKey.objects.select_related("owner").get(lookup_id=lookup_id)
+    except APIKey.DoesNotExist:
+        return None
+    row = row_from_model(key)
+    cache.store(row)
+    return row
+
+
+def row_from_model(key: APIKey) -> KeyRow:
+    scopes = tuple(str(s) for s in key.scopes) if isinstance(key.scopes, list) else ()
+    return KeyRow(
+        id=key.pk,
+        lookup_id=key.lookup_id,
+        secret_hash=key.secret_hash,
+        previous_secret_hash=key.previous_secret_hash,
+        previous_secret_expires_at=key.previous_secret_expires_at,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+        last_used_at=key.last_used_at,
+        owner=key.owner,
+        auth=AuthenticatedKey(key.pk, key.name, key.lookup_id, scopes, key.expires_at),
+    )
+
+
+def _verify(row: KeyRow, parsed: ParsedKey, now: datetime) -> bool:
+    """The current secret, or the previous one while its rotation overlap lasts."""
+    index = pepper_index(row.secret_hash, parsed.lookup_id, parsed.secret)
+    if index is not None:
+        if index > 0:
+            _rehash(row, parsed)
+        return True
+    overlap_ends = row.previous_secret_expires_at
+    if overlap_ends is None or now >= overlap_ends:
+        return False
+    return pepper_index(row.previous_secret_hash, parsed.lookup_id, parsed.secret) is not None
+
+
+def _rehash(row: KeyRow, parsed: ParsedKey) -> None:
+    """Move a key verified under a fallback pepper to the current one (once: the update is conditional)."""
+    new_hash = hash_secret(parsed.lookup_id, parsed.secret)
+    APIKey.objects.filter(pk=row.id, secret_hash=row.secret_hash).update(secret_hash=new_hash)
+    row.secret_hash = new_hash
+
+
+def _check_usable(row: KeyRow, now: datetime, request: HttpRequest | None, via_query_param: bool) -> None:
+    """Revoked, expired and inactive-owner keys are refused; the secret is verified, so we may say why."""
+    reason, description = _unusable_because(row, now)
+    if reason:
+        _reject(
+            reason,
+            request,
+            via_query_param,
+            lookup_id=row.lookup_id,
+            key_id=row.id,
+            owner=row.owner,
+            description=description,
+        )
+
+
+def _unusable_because(row: KeyRow, now: datetime) -> tuple[str, str]:
+    if row.revoked_at is not None:
+        return "revoked", "The API key has been revoked."
+    if row.expires_at is not None and row.expires_at <= now:
+        return "expired", "The API key has expired."
+    if not getattr(row.owner, "is_active", True):
+        return "inactive_owner", "The API key's owner is inactive."
+    return "", ""
+
+
+def _reject(
+    reason: str,
+    request: HttpRequest | None,
+    via_query_param: bool,
+    *,
+    lookup_id: str,
+    key_id: int | None = None,
+    owner: Any = None,
+    description: str | None = None,
+) -> NoReturn:
+    """Record an aggregated ``api_key_rejected`` event and raise. ``owner`` is named only once the secret was
+    verified; otherwise an explicit anonymous user keeps the recorder from evaluating the request's lazy session
+    user (a query) while authentication is still running."""
+    details: dict[str, Any] = {"reason": reason, "via_query_param": via_query_param, "lookup_id": lookup_id}
+    if key_id is not None:
+        details["api_key_id"] = key_id
+    user = owner if owner is not None else AnonymousUser()
+    record_event(EventType.API_KEY_REJECTED, request=request, user=user, details=details, aggregate=True)
+    raise APIKeyRejected(reason, description)
+
+
+def _touch(row: KeyRow, now: datetime) -> None:
+    """Write ``last_used_at`` at most once per interval: this process skips the write while its copy is fresh,
+    and the conditional UPDATE makes concurrent processes change the row at most once per interval."""
+    interval = apiauth_settings.API_KEY_LAST_USED_INTERVAL
+    if row.last_used_at is not None and now - row.last_used_at < interval:
+        return
+    row.last_used_at = now
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - interval)
+    APIKey.objects.filter(stale, pk=row.id).update(last_used_at=now)
+
+
+def detached_copy(instance: M) -> M:
+    """A shallow copy of a model instance with its own ``__dict__`` and a fresh ``_state`` (no cached relations),
+    so attributes a view sets on ``request.user`` never reach the cached original."""
+    state = ModelState()
+    state.db = instance._state.db
+    state.adding = False
+    clone = instance.__class__.__new__(instance.__class__)
+    clone.__dict__.update(instance.__dict__)
+    clone._state = state
+    return clone

@@ -1,0 +1,167 @@
+"""System checks for the ``API_KEY_*`` settings (ids ``apiauth.E020``-``E029`` and ``apiauth.W020``-``W029``).
+
+Wrong *types* are already reported by ``apiauth.E003``; these checks look at values and their combinations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings as django_settings
+from django.core import checks
+from django.utils.module_loading import import_string
+
+from django_apiauth import conf
+from django_apiauth.api_keys.format import PREFIX_PATTERN
+from django_apiauth.api_keys.scopes import SCOPE_PATTERN, is_valid_requirement
+from django_apiauth.durations import as_timedelta
+
+CheckResult = list[checks.CheckMessage]
+MIN_PEPPER_LENGTH = 32
+HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
+QUERY_PARAM_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+def _value(name: str) -> Any:
+    return conf.user_settings().get(name, conf.SPECS[name].default)
+
+
+def check_api_key_pepper(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """E020 weak pepper, W020 no pepper (derived from ``SECRET_KEY``, so rotating that breaks every key)."""
+    pepper = _value("API_KEY_PEPPER")
+    if pepper is None:
+        return [
+            checks.Warning(
+                "APIAUTH['API_KEY_PEPPER'] is not set: API-key hashes are keyed with a value derived from SECRET_KEY.",
+                hint="Set a random pepper of at least 32 characters (e.g. from the environment); rotating SECRET_KEY "
+                "would otherwise invalidate every API key.",
+                id="apiauth.W020",
+            )
+        ]
+    if isinstance(pepper, str) and (len(pepper) < MIN_PEPPER_LENGTH or pepper == django_settings.SECRET_KEY):
+        return [
+            checks.Error(
+                "APIAUTH['API_KEY_PEPPER'] is too weak.",
+                hint=f"Use at least {MIN_PEPPER_LENGTH} random characters, different from SECRET_KEY "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))').",
+                id="apiauth.E020",
+            )
+        ]
+    return []
+
+
+def check_api_key_carriers(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """E021 bad prefix, E022 bad header or query parameter name, W021 query parameter enabled."""
+    errors: CheckResult = []
+    prefix, header, param = _value("API_KEY_PREFIX"), _value("API_KEY_HEADER"), _value("API_KEY_QUERY_PARAM")
+    if isinstance(prefix, str) and PREFIX_PATTERN.fullmatch(prefix) is None:
+        errors.append(
+            checks.Error(
+                f"APIAUTH['API_KEY_PREFIX'] {prefix!r} is not 1-16 letters and digits starting with a letter.",
+                id="apiauth.E021",
+            )
+        )
+    if isinstance(header, str) and (HEADER_NAME.fullmatch(header) is None or header.lower() == "authorization"):
+        errors.append(
+            checks.Error(f"APIAUTH['API_KEY_HEADER'] {header!r} is not a usable header name.", id="apiauth.E022")
+        )
+    if isinstance(param, str):
+        if QUERY_PARAM_NAME.fullmatch(param) is None:
+            errors.append(
+                checks.Error(f"APIAUTH['API_KEY_QUERY_PARAM'] {param!r} is not a usable name.", id="apiauth.E022")
+            )
+        errors.append(
+            checks.Warning(
+                "API keys are accepted in the query string: URLs end up in server logs, proxies and browser history.",
+                hint="Unset APIAUTH['API_KEY_QUERY_PARAM'] unless a client cannot send headers.",
+                id="apiauth.W021",
+            )
+        )
+    return errors
+
+
+def check_api_key_cache_ttl(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """E023: the per-process cache may serve a revoked key for at most one second."""
+    ttl = _value("API_KEY_CACHE_TTL")
+    if isinstance(ttl, (int, float)) and not isinstance(ttl, bool) and not 0 <= ttl <= 1:
+        return [
+            checks.Error(
+                "APIAUTH['API_KEY_CACHE_TTL'] must be between 0 and 1 second.",
+                hint="Revocation must reach every process within a second; larger values are capped at 1.",
+                id="apiauth.E023",
+            )
+        ]
+    return []
+
+
+def check_api_key_scopes(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """E024 a malformed scope or requirement, E025 a scope policy that cannot be imported or called."""
+    errors: CheckResult = []
+    scopes = _value("API_KEY_SCOPES")
+    for scope, requirement in scopes.items() if isinstance(scopes, dict) else ():
+        if (
+            not isinstance(scope, str)
+            or SCOPE_PATTERN.fullmatch(scope) is None
+            or not is_valid_requirement(requirement)
+        ):
+            errors.append(
+                checks.Error(
+                    f"APIAUTH['API_KEY_SCOPES'] entry {scope!r}: {requirement!r} is not valid.",
+                    hint='Scopes are up to 64 of A-Z a-z 0-9 _ . : -; requirements are None, "is_staff", '
+                    '"is_superuser" or "app_label.codename".',
+                    id="apiauth.E024",
+                )
+            )
+    policy = _value("API_KEY_SCOPE_POLICY")
+    if isinstance(policy, str):
+        try:
+            resolved = import_string(policy)
+        except ImportError as exc:
+            resolved = exc
+        if not callable(resolved):
+            errors.append(
+                checks.Error(
+                    f"APIAUTH['API_KEY_SCOPE_POLICY'] {policy!r} is not an importable callable.", id="apiauth.E025"
+                )
+            )
+    return errors
+
+
+def check_api_key_limits(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """E026 lifetimes that are not positive or contradict each other, E027 a per-user limit below one."""
+    errors: CheckResult = []
+    default, longest = _duration("API_KEY_DEFAULT_LIFETIME"), _duration("API_KEY_MAX_LIFETIME")
+    if any(d is not None and d <= timedelta(0) for d in (default, longest)):
+        errors.append(checks.Error("API-key lifetimes must be positive durations or None.", id="apiauth.E026"))
+    elif longest is not None and (default is None or default > longest):
+        errors.append(
+            checks.Error(
+                "APIAUTH['API_KEY_DEFAULT_LIFETIME'] exceeds APIAUTH['API_KEY_MAX_LIFETIME'].",
+                hint="New keys would get the maximum instead; make the default at most the maximum.",
+                id="apiauth.E026",
+            )
+        )
+    limit = _value("API_KEY_MAX_PER_USER")
+    if isinstance(limit, int) and limit < 1:
+        errors.append(checks.Error("APIAUTH['API_KEY_MAX_PER_USER'] must be at least 1.", id="apiauth.E027"))
+    return errors
+
+
+def _duration(name: str) -> timedelta | None:
+    value = _value(name)
+    if isinstance(value, (timedelta, int, float)) and not isinstance(value, bool):
+        return as_timedelta(value)
+    return None
+
+
+API_KEY_CHECKS = [
+    check_api_key_pepper,
+    check_api_key_carriers,
+    check_api_key_cache_ttl,
+    check_api_key_scopes,
+    check_api_key_limits,
+]

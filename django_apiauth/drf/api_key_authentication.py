@@ -1,0 +1,80 @@
+"""``APIKeyAuthentication``: API keys as a first-class DRF authentication scheme.
+
+Accepted carriers, in order: the ``APIAUTH["API_KEY_HEADER"]`` header (``X-API-Key``), ``Authorization: Api-Key
+<key>``, and - only when ``APIAUTH["API_KEY_QUERY_PARAM"]`` names one - a query parameter. A request carrying
+none of them is left to the next authentication class; one carrying a bad key is refused with 401 and
+``{"error": "invalid_token", ...}`` (with ``oauth_exception_handler``). ``request.user`` is the key's owner,
+``request.auth`` an :class:`~django_apiauth.api_keys.cache.AuthenticatedKey` (``id``, ``name``, ``scopes``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from django_apiauth.api_keys.authenticate import authenticate_api_key
+from django_apiauth.api_keys.cache import AuthenticatedKey
+from django_apiauth.api_keys.exceptions import APIKeyRejected
+from django_apiauth.conf import apiauth_settings
+
+AUTHORIZATION_KEYWORD = "api-key"
+CHALLENGE = 'Api-Key realm="api"'
+
+
+class APIKeyAuthenticationFailed(AuthenticationFailed):
+    """A refused API key; carries its own challenge so a 401 names ``Api-Key`` even when another scheme
+    (JWT) is first in ``DEFAULT_AUTHENTICATION_CLASSES`` and DRF would otherwise send that one's."""
+
+    www_authenticate = CHALLENGE
+
+
+class APIKeyAuthentication(BaseAuthentication):
+    """Subclass and override :meth:`get_credential` to read keys from elsewhere."""
+
+    scheme_name = "api_key"
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request: Request) -> tuple[Any, AuthenticatedKey] | None:
+        credential = self.get_credential(request)
+        if credential is None:
+            return None
+        raw, via_query_param = credential
+        try:
+            return authenticate_api_key(raw, request=request._request, via_query_param=via_query_param)
+        except APIKeyRejected as exc:
+            raise APIKeyAuthenticationFailed(exc.description, code="invalid_token") from exc
+
+    def authenticate_header(self, request: Request) -> str:
+        """Makes DRF answer 401 (not 403) and tells the client which scheme to use (RFC 7235 §4.1)."""
+        return f'Api-Key realm="{self.www_authenticate_realm}"'
+
+    def get_credential(self, request: Request) -> tuple[str, bool] | None:
+        """``(raw key, came from the query string)``, or ``None`` when the request carries no API key.
+
+        Two different keys in one request are refused rather than guessed between.
+        """
+        meta = request._request.META
+        header_name = "HTTP_" + apiauth_settings.API_KEY_HEADER.upper().replace("-", "_")
+        found = [value for value in (meta.get(header_name), _from_authorization(meta)) if value is not None]
+        if not found:
+            param = apiauth_settings.API_KEY_QUERY_PARAM
+            value = request._request.GET.get(param) if param else None
+            return (value, True) if value is not None else None
+        if len(set(found)) > 1:
+            raise APIKeyAuthenticationFailed("The request carries more than one API key.", code="invalid_token")
+        return str(found[0]), False
+
+
+def _from_authorization(meta: Any) -> str | None:
+    """The key of ``Authorization: Api-Key <key>``; ``""`` (malformed) when the scheme has no single value."""
+    header = meta.get("HTTP_AUTHORIZATION")
+    if not header:
+        return None
+    scheme, _, rest = str(header).partition(" ")
+    if scheme.lower() != AUTHORIZATION_KEYWORD:
+        return None
+    value = rest.strip()
+    return "" if " " in value else value

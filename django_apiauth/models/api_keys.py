@@ -1,0 +1,59 @@
+"""API keys: a named, scoped, expiring credential that acts as its owner.
+
+Only a keyed hash of the secret is stored (see ``django_apiauth.api_keys.hashing``); the full key exists
+once, in the response that created or rotated it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+NAME_MAX_LENGTH = 100
+
+
+class APIKeyState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class APIKey(models.Model):
+    """One key. ``lookup_id`` finds it; ``secret_hash`` verifies it; ``previous_secret_hash`` is the old
+    secret during a rotation overlap (valid until ``previous_secret_expires_at``)."""
+
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    lookup_id = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    previous_secret_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scopes = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: the key never expires.")
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        app_label = "apiauth"
+        ordering = ("-created_at",)
+        verbose_name = "API key"
+        indexes = [models.Index(fields=["owner", "created_at"], name="apiauth_apikey_owner_time")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.lookup_id})"
+
+    def state_at(self, now: datetime) -> APIKeyState:
+        if self.revoked_at is not None:
+            return APIKeyState.REVOKED
+        if self.expires_at is not None and self.expires_at <= now:
+            return APIKeyState.EXPIRED
+        return APIKeyState.ACTIVE
+
+    @property
+    def state(self) -> APIKeyState:
+        return self.state_at(timezone.now())

@@ -1,0 +1,86 @@
+"""Self-service API-key endpoints (``/auth/api-keys/...``): thin views over ``api_keys.service``.
+
+Only the user themselves (session, JWT or any other default scheme) may manage keys: API-key authentication
+is refused here, so a leaked key cannot mint, rotate or revoke keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from django_apiauth.api_keys.scopes import grantable_scopes
+from django_apiauth.api_keys.service import (
+    IssuedKey,
+    create_api_key,
+    get_owned_key,
+    keys_of,
+    revoke_api_key,
+    rotate_api_key,
+)
+from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
+from django_apiauth.drf.scopes import scopes_of
+from django_apiauth.views.api_key_serializers import CreateAPIKeyInput, describe_key
+
+#: A user holds at most ``API_KEY_MAX_PER_USER`` usable keys; revoked ones are listed up to this many in all.
+LIST_LIMIT = 500
+
+
+class KeyManagementView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        return [a for a in super().get_authenticators() if not isinstance(a, APIKeyAuthentication)]
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class APIKeyListView(KeyManagementView):
+    def get(self, request: Request) -> Response:
+        now = timezone.now()
+        return Response([describe_key(key, now) for key in keys_of(request.user)[:LIST_LIMIT]])
+
+    def post(self, request: Request) -> Response:
+        payload = CreateAPIKeyInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        issued = create_api_key(
+            owner=request.user,
+            name=data["name"],
+            scopes=data["scopes"],
+            lifetime=data.get("expires_in", "default"),
+            may_grant=grantable_scopes(request.user, scopes_of(request.auth)),
+            request=request._request,
+            source="api",
+        )
+        return _with_plaintext(issued, status.HTTP_201_CREATED)
+
+
+class APIKeyDetailView(KeyManagementView):
+    def get(self, request: Request, key_id: int) -> Response:
+        return Response(describe_key(get_owned_key(request.user, key_id), timezone.now()))
+
+    def delete(self, request: Request, key_id: int) -> Response:
+        revoke_api_key(key_id, owner=request.user, request=request._request, source="api")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class APIKeyRotateView(KeyManagementView):
+    def post(self, request: Request, key_id: int) -> Response:
+        issued = rotate_api_key(key_id, owner=request.user, request=request._request, source="api")
+        return _with_plaintext(issued, status.HTTP_200_OK)
+
+
+def _with_plaintext(issued: IssuedKey, status_code: int) -> Response:
+    """The one response that ever carries the full key."""
+    return Response({**describe_key(issued.key, timezone.now()), "key": issued.plaintext}, status=status_code)

@@ -1,0 +1,49 @@
+"""A second process for the cross-process tests: authenticates keys against the same database on command.
+
+Protocol: one JSON object per line on stdin (``{"op": "auth", "key": ...}`` or ``{"op": "advance", "seconds":
+...}``), one JSON answer per line on stdout. Its key cache runs on a clock moved only by ``advance``, so the
+staleness bound is tested exactly and without sleeping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from django_apiauth.api_keys import cache
+    from django_apiauth.api_keys.authenticate import authenticate_api_key
+    from django_apiauth.api_keys.exceptions import APIKeyRejected
+    from django_apiauth.localcache import TTLCache
+
+    now = [1000.0]
+    cache.verified_keys = TTLCache(clock=lambda: now[0])
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        command: dict[str, Any] = json.loads(line)
+        if command["op"] == "advance":
+            now[0] += float(command["seconds"])
+            answer: dict[str, Any] = {"clock": now[0]}
+        else:
+            with CaptureQueriesContext(connection) as queries:
+                try:
+                    authenticate_api_key(command["key"])
+                    result = "accepted"
+                except APIKeyRejected as exc:
+                    result = exc.reason
+            answer = {"result": result, "queries": len(queries.captured_queries)}
+        print(json.dumps(answer), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Two real processes on one PostgreSQL database: revocation and rotation reach the other process's cache
+within its staleness bound (``API_KEY_CACHE_TTL`` <= 1 s)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from django_apiauth.api_keys.service import create_api_key, revoke_api_key, rotate_api_key
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Worker:
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+
+    def send(self, **command: Any) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        answer: dict[str, Any] = json.loads(self.process.stdout.readline())
+        return answer
+
+    def auth(self, key: str) -> tuple[str, int]:
+        answer = self.send(op="auth", key=key)
+        return answer["result"], answer["queries"]
+
+
+@pytest.fixture
+def worker() -> Iterator[Worker]:
+    """Another Python process with Django set up on *this* test database."""
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    with subprocess.Popen(
+        [sys.executable, "-m", "tests.api_key_worker"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as process:  # leaving the block closes the pipes (the worker then exits) and waits for it
+        assert process.stdout is not None
+        assert json.loads(process.stdout.readline()) == {"ready": True}
+        yield Worker(process)
+
+
+@pytest.fixture
+def owner(password: str) -> User:
+    return User.objects.create_user("bob", password=password)
+
+
+def test_revocation_reaches_another_process_within_one_second(worker: Worker, owner: User) -> None:
+    issued = create_api_key(owner=owner, name="shared")
+    assert worker.auth(issued.plaintext) == ("accepted", 2)  # one SELECT, one last_used_at UPDATE
+    assert worker.auth(issued.plaintext) == ("accepted", 0)  # served from the worker's cache
+    revoke_api_key(issued.key.pk)  # in this process: the worker is not told
+    worker.send(op="advance", seconds=0.5)
+    assert worker.auth(issued.plaintext) == ("accepted", 0)  # stale, but within the bound
+    worker.send(op="advance", seconds=0.5)
+    result, queries = worker.auth(issued.plaintext)
+    assert result == "revoked"
+    assert queries >= 1
+
+
+def test_rotation_is_seen_by_another_process_at_once(worker: Worker, owner: User) -> None:
+    issued = create_api_key(owner=owner, name="shared")
+    assert worker.auth(issued.plaintext)[0] == "accepted"
+    rotated = rotate_api_key(issued.key.pk, owner=owner)
+    assert worker.auth(rotated.plaintext) == ("accepted", 1)  # a cached row never refuses a secret
+    assert worker.auth(issued.plaintext) == ("accepted", 0)  # the old secret, inside its overlap
