@@ -124,3 +124,25 @@ def test_signature_must_be_canonical_base64url(api_client: APIClient, user: User
     assert ok.status_code == 200, ok.content
     response = api_client.get("/api/whoami/", HTTP_AUTHORIZATION=f"Bearer {head}.{payload}.{variant}")
     assert_json_error(response, 401, "invalid_token")
+
+
+# --- secrets in repr ----------------------------------------------------------------------------------------------
+
+
+def test_cached_key_row_repr_shows_no_secret_hash(issue_key: Any) -> None:
+    """``KeyRow`` is what the hot path holds in locals and in its cache: tracebacks and debuggers print it."""
+    from django_apiauth.api_keys.authenticate import authenticate_api_key
+    from django_apiauth.api_keys.cache import verified_keys
+    from django_apiauth.api_keys.service import rotate_api_key
+
+    issued = issue_key()
+    rotate_api_key(issued.key.pk)
+    key = APIKey.objects.get(pk=issued.key.pk)
+    authenticate_api_key(rotate_api_key(key.pk).plaintext)
+    row = verified_keys.get(key.lookup_id)
+    assert row is not None
+    text = repr(row)
+    assert key.lookup_id in text
+    for digest in (key.secret_hash, key.previous_secret_hash, row.secret_hash, row.previous_secret_hash):
+        assert digest
+        assert digest not in text
