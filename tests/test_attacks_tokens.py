@@ -146,3 +146,41 @@ def test_cached_key_row_repr_shows_no_secret_hash(issue_key: Any) -> None:
     for digest in (key.secret_hash, key.previous_secret_hash, row.secret_hash, row.previous_secret_hash):
         assert digest
         assert digest not in text
+
+
+# --- admin: a staff member with only "add API key" must not mint a credential that outranks them ---------------
+
+
+@pytest.fixture
+def key_clerk(password: str) -> Client:
+    from django.contrib.auth.models import Permission
+
+    clerk = User.objects.create_user("clerk", password=password, is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["add_apikey", "view_apikey"]))
+    client = Client()
+    client.force_login(clerk)
+    return client
+
+
+def _admin_add(client: Client, owner: User, scopes: str) -> Any:
+    data = {"owner": owner.pk, "name": "deploy", "scopes": scopes, "lifetime": ""}
+    return client.post("/admin/apiauth/apikey/add/", data, follow=True)
+
+
+def test_non_superuser_cannot_create_a_key_for_a_superuser(key_clerk: Client, password: str) -> None:
+    root = User.objects.create_superuser("root", "root@example.com", password)
+    response = _admin_add(key_clerk, root, "read")
+    assert response.status_code == 200
+    assert "Only superusers may create keys for staff members or superusers." in response.content.decode()
+    assert not APIKey.objects.exists()
+
+
+def test_non_superuser_cannot_grant_a_scope_they_do_not_hold(key_clerk: Client, user: User, apiauth: Any) -> None:
+    apiauth(API_KEY_SCOPES={"read": None, "billing": "apiauth.delete_apikey"})
+    response = _admin_add(key_clerk, user, "read, billing")
+    assert "You may not grant scope &#x27;billing&#x27;." in response.content.decode()
+    assert not APIKey.objects.exists()
+    ok = _admin_add(key_clerk, user, "read")
+    assert ok.status_code == 200
+    assert APIKey.objects.get().scopes == ["read"]
+    assert APIKey.objects.get().owner == user
