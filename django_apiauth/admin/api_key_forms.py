@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.utils import timezone
 
-from django_apiauth.api_keys.scopes import normalise_scopes
+from django_apiauth.api_keys.scopes import grantable_scopes, normalise_scopes
 from django_apiauth.api_keys.validation import Lifetime, check_limit, clean_name, expiry_for
 from django_apiauth.durations import parse_duration
 from django_apiauth.exceptions import ApiAuthError
@@ -38,6 +38,8 @@ class ScopesField(forms.CharField):
 
 
 class APIKeyAddForm(forms.ModelForm[APIKey]):
+    #: The admin user creating the key; set by ``APIKeyAdmin.get_form`` (``None``: no actor restrictions).
+    actor: Any = None
     scopes = ScopesField(required=False, help_text="Comma-separated, e.g. read, write.")
     lifetime = forms.CharField(
         required=False,
@@ -61,7 +63,19 @@ class APIKeyAddForm(forms.ModelForm[APIKey]):
     def clean_owner(self) -> Any:
         owner = self.cleaned_data["owner"]  # only called once the field itself is valid
         _as_form_error(lambda: check_limit(owner, timezone.now()))
+        actor = self.actor
+        if actor is not None and not actor.is_superuser and owner != actor and (owner.is_staff or owner.is_superuser):
+            # A key acts as its owner: "add API key" alone must not let a clerk become a superuser.
+            raise forms.ValidationError("Only superusers may create keys for staff members or superusers.")
         return owner
+
+    def clean_scopes(self) -> list[str]:
+        """Non-superusers may only grant scopes they hold themselves (the rule of ``api_keys.scopes``)."""
+        scopes: list[str] = self.cleaned_data.get("scopes") or []
+        actor = self.actor
+        if actor is not None and not actor.is_superuser:
+            _as_form_error(lambda: normalise_scopes(scopes, grantable_scopes(actor)))
+        return scopes
 
     @staticmethod
     def _duration(text: str) -> timedelta:

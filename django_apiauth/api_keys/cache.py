@@ -8,7 +8,7 @@ it here at once (see ``receivers.py``); other processes rely on the TTL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -37,8 +37,8 @@ class KeyRow:
 
     id: int
     lookup_id: str
-    secret_hash: str
-    previous_secret_hash: str
+    secret_hash: str = field(repr=False)  # keyed digests: never in tracebacks or logs either
+    previous_secret_hash: str = field(repr=False)
     previous_secret_expires_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None

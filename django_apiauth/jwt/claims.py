@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable
 from typing import Any, TypeGuard
 
@@ -17,6 +18,8 @@ from django_apiauth.jwt.errors import InvalidClaims, TokenExpired, TokenNotYetVa
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 _REQUIRED_STRINGS = ("sub", "jti")
 _OPTIONAL_STRINGS = ("scope", "sid", "client_id")
+_FLOAT_MAX = int(sys.float_info.max)
+_FLOAT_MIN = -_FLOAT_MAX
 
 
 def scope_claim(scopes: Iterable[str]) -> str:
@@ -33,8 +36,12 @@ def scope_claim(scopes: Iterable[str]) -> str:
 
 
 def is_number(value: object) -> TypeGuard[float]:
-    """A finite JSON number: ``bool`` (an ``int`` subclass), strings and NaN/Infinity are refused."""
-    return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+    """A finite JSON number: ``bool`` (an ``int`` subclass), strings and NaN/Infinity are refused, and so are
+    integers beyond the float range (``math.isfinite`` raises ``OverflowError`` on them; no real time is that
+    far out, and ``exp + leeway`` comparisons must stay plain float arithmetic)."""
+    if type(value) is int:
+        return _FLOAT_MIN <= value <= _FLOAT_MAX
+    return type(value) is float and math.isfinite(value)
 
 
 def check_times(claims: dict[str, Any], *, now: float, leeway: float) -> None:

@@ -49,6 +49,19 @@ def _b64decode(segment: str) -> bytes:
         raise MalformedToken() from exc
 
 
+def _signature(segment: str) -> bytes:
+    """The signature bytes, from their one canonical spelling only.
+
+    base64 leaves the low bits of a last character unused; a lenient decoder maps several spellings to the
+    same bytes, which would make one signed token into several valid token strings (anything keyed by the
+    token text - caches, deny lists, logs - would see different tokens).
+    """
+    signature = _b64decode(segment)
+    if _b64encode(signature) != segment.encode("ascii"):
+        raise MalformedToken()
+    return signature
+
+
 def _json_object(segment: str) -> dict[str, Any]:
     try:
         value = json.loads(_b64decode(segment))
@@ -105,6 +118,6 @@ def decode_verified(
             _known_headers.clear()
         _known_headers[header_segment] = (alg, kid)
     signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
-    if not key.verify(signing_input, _b64decode(signature_segment)):
+    if not key.verify(signing_input, _signature(signature_segment)):
         raise BadSignature()
     return kid, _json_object(payload_segment)

@@ -39,10 +39,21 @@ class LifetimeField(serializers.Field[timedelta, Any, Any, Any]):
         return timedelta(seconds=seconds)
 
 
+class StringField(serializers.CharField):
+    """A ``CharField`` that takes JSON strings only: DRF's would turn ``5`` or ``1.5`` into ``"5"``/``"1.5"``."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CreateAPIKeyInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+    name = StringField(max_length=NAME_MAX_LENGTH)
     scopes = serializers.ListField(
-        child=serializers.CharField(max_length=64), max_length=MAX_SCOPES_PER_KEY, required=False, default=list
+        child=StringField(max_length=64), max_length=MAX_SCOPES_PER_KEY, required=False, default=list
     )
     expires_in = LifetimeField(required=False, allow_null=True)
 

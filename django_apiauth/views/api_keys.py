@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +27,7 @@ from django_apiauth.api_keys.service import (
     rotate_api_key,
 )
 from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
+from django_apiauth.drf.parsers import safe_parsers
 from django_apiauth.drf.scopes import scopes_of
 from django_apiauth.views.api_key_serializers import CreateAPIKeyInput, describe_key
 
@@ -38,6 +40,10 @@ class KeyManagementView(APIView):
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return [a for a in super().get_authenticators() if not isinstance(a, APIKeyAuthentication)]
+
+    def get_parsers(self) -> list[BaseParser]:
+        """The configured parsers, with deeply nested JSON answered 400 rather than 500 (``drf.parsers``)."""
+        return safe_parsers(super().get_parsers())
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.jwt.jwks import jwks_document, serialise
@@ -17,8 +19,13 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
+@method_decorator(csrf_exempt, name="dispatch")
 class JWKSView(View):
-    """Public and cacheable: ``Cache-Control: public, max-age=JWKS_MAX_AGE``, a strong ``ETag``, ``304``."""
+    """Public and cacheable: ``Cache-Control: public, max-age=JWKS_MAX_AGE``, a strong ``ETag``, ``304``.
+
+    CSRF-exempt because it never changes state and uses no cookie: otherwise ``CsrfViewMiddleware`` would
+    answer a POST with Django's HTML 403 page before the view could give its JSON 405.
+    """
 
     http_method_names = ["get", "head", "options"]
 
