@@ -125,3 +125,8 @@ LOGGING = {
 APIAUTH["KEY_ENCRYPTION_KEYS"] = [k for k in os.environ.get("APIAUTH_KEY_ENCRYPTION_KEYS", "").split(",") if k]
 # --- login and refresh tokens (issue 4) -----------------------------------------------------------------
 APIAUTH["REFRESH_TOKEN_TRANSPORT"] = os.environ.get("APIAUTH_REFRESH_TOKEN_TRANSPORT", "body")
+# --- red-team fixes: a JSON parser that answers 400 (not 500) to deeply nested or duplicate-key bodies ------
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "django_apiauth.drf.parsers.StrictJSONParser",
+    "rest_framework.parsers.FormParser",
+]

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -18,8 +17,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
 from django_apiauth.drf.exceptions import oauth_exception_handler
 from django_apiauth.drf.jwt_authentication import JWTAuthentication
+from django_apiauth.drf.parsers import StrictJSONParser
 from django_apiauth.exceptions import InvalidGrant, InvalidRequest
 from django_apiauth.refresh import cookies
 from django_apiauth.refresh.login import login
@@ -36,7 +37,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 class TokenEndpoint(APIView):
     """JSON in and out, OAuth-shaped errors, no caching of anything."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer]
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
@@ -44,7 +45,11 @@ class TokenEndpoint(APIView):
 
 
 class SessionEndpoint(TokenEndpoint):
-    """Endpoints acting for a signed-in user: our access tokens always work, plus the project's schemes."""
+    """Endpoints acting for a signed-in user: our access tokens always work, plus the project's schemes.
+
+    API keys do not: they are for machines, and a leaked (even read-only) key must not read the user's
+    login IPs or log them out everywhere, as the API-key management endpoints refuse them too.
+    """
 
     permission_classes = [IsAuthenticated]
 
@@ -52,7 +57,7 @@ class SessionEndpoint(TokenEndpoint):
         classes: list[Any] = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
         if not any(issubclass(cls, JWTAuthentication) for cls in classes):
             classes.insert(0, JWTAuthentication)
-        return [cls() for cls in classes]
+        return [cls() for cls in classes if not issubclass(cls, APIKeyAuthentication)]
 
 
 def token_response(pair: TokenPair) -> Response:
