@@ -174,3 +174,15 @@ def test_refresh_token_is_not_in_error_reports(path: str, monkeypatch: pytest.Mo
     assert "database went away" in report
     assert "Local vars" in report
     assert token not in report
+
+
+@pytest.mark.parametrize("charset", ["bz2_codec", "zlib_codec", "base64_codec"])
+def test_byte_codec_charsets_are_refused(charset: str, user: User) -> None:
+    """A compressed body declared as ``charset=bz2_codec`` would expand past every size limit."""
+    import bz2
+
+    body = bz2.compress(b'{"username": "alice", "password": "x"}')
+
+    response = Client().post(LOGIN, body, content_type=f"application/json; charset={charset}")
+
+    assert_oauth_error(response, 400)

@@ -15,8 +15,9 @@ import json
 from collections.abc import Mapping
 from typing import IO, Any, NoReturn
 
+from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -30,13 +31,23 @@ def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
 
 
+def _text_encoding(parser_context: Mapping[str, Any]) -> str:
+    """The request's charset, if it is a text encoding: ``bz2_codec`` & co. would decompress a bomb."""
+    encoding = str(parser_context.get("encoding") or settings.DEFAULT_CHARSET)
+    try:
+        "".encode(encoding)  # unlike codecs.getreader(), str.encode() refuses bytes-to-bytes codecs
+    except (LookupError, UnicodeError):
+        raise ParseError(f"Unsupported charset {encoding!r} in the Content-Type header.") from None
+    return encoding
+
+
 class StrictJSONParser(JSONParser):
     """``JSONParser`` that also refuses deep nesting, duplicate keys and ``NaN``/``Infinity``."""
 
     def parse(
         self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
     ) -> Any:
-        encoding = get_encoding(parser_context or {})  # refuses byte codecs (bz2_codec: a decompression bomb)
+        encoding = _text_encoding(parser_context or {})
         try:
             text = codecs.getreader(encoding)(stream).read()
             return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
