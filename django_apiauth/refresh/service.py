@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from django_apiauth.client_ip import get_client_ip
 from django_apiauth.conf import apiauth_settings
-from django_apiauth.events.record import record_event
+from django_apiauth.events.record import record_event, user_agent_of
 from django_apiauth.exceptions import InvalidGrant
 from django_apiauth.jwt.access import AccessToken, issue_access_token
-from django_apiauth.models.events import USER_AGENT_MAX_LENGTH, EventType
+from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
@@ -63,7 +63,7 @@ def issue_family(user: Any, *, request: HttpRequest, scopes: Iterable[str] = (),
             last_used_at=now,
             absolute_expires_at=now + apiauth_settings.REFRESH_TOKEN_ABSOLUTE_LIFETIME,
             ip_address=get_client_ip(request),
-            user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_MAX_LENGTH],
+            user_agent=user_agent_of(request),
         )
         pair = _issue_pair(family, user, parent=None, now=now)
     record_event(
