@@ -135,8 +135,9 @@ def logout_by_refresh_token(token: object, *, request: HttpRequest) -> None:
         record_event(EventType.TOKEN_REJECTED, request=request, details={"kind": "refresh"}, aggregate=True)
         raise InvalidGrant("The refresh token is invalid, expired or revoked.")
     family = found.family
-    revoke_families(RefreshTokenFamily.objects.filter(pk=family.pk), RevocationReason.LOGOUT)
-    record_event(EventType.LOGOUT, request=request, user=family.user, details={"family_id": family.sid})
+    # Recorded once, when the family ends: anyone holding an old token must not write a row per request.
+    if revoke_families(RefreshTokenFamily.objects.filter(pk=family.pk), RevocationReason.LOGOUT):
+        record_event(EventType.LOGOUT, request=request, user=family.user, details={"family_id": family.sid})
 
 
 def _revoke_one(user: Any, sid: str, reason: RevocationReason) -> bool:
