@@ -99,7 +99,8 @@ def record_event(
     """Record one event; returns the record, or ``None`` if it could not even be built.
 
     ``aggregate=True`` marks floods-prone events (failures, rejections): the database sink then folds
-    identical ones (same type and client IP; an IPv6 /64 counts as one IP) inside ``EVENT_AGGREGATION_WINDOW`` into one counted row.
+    identical ones (same type and client IP, an IPv6 /64 counting as one IP) inside
+    ``EVENT_AGGREGATION_WINDOW`` into one counted row.
     """
     try:
         record = build_record(event_type, request=request, user=user, details=details, aggregate=aggregate)
