@@ -183,6 +183,6 @@ def test_byte_codec_charsets_are_refused(charset: str, user: User) -> None:
 
     body = bz2.compress(b'{"username": "alice", "password": "x"}')
 
-    response = Client().post(LOGIN, body, content_type=f"application/json; charset={charset}")
+    response = Client().generic("POST", LOGIN, body, content_type=f"application/json; charset={charset}")
 
     assert_oauth_error(response, 400)

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.client_ip import get_client_ip
 from django_apiauth.conf import apiauth_settings
@@ -72,6 +73,7 @@ def issue_family(user: Any, *, request: HttpRequest, scopes: Iterable[str] = (),
     return pair
 
 
+@sensitive_variables("token")
 def rotate(token: object, *, request: HttpRequest) -> TokenPair:
     """Exchange a refresh token for a new pair, consuming it.
 
@@ -165,6 +167,7 @@ def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
     return _Decision(family=family, refused="reused", reused=True)
 
 
+@sensitive_variables("raw")
 def _issue_pair(family: RefreshTokenFamily, user: Any, *, parent: RefreshToken | None, now: datetime) -> TokenPair:
     raw = new_token()
     expires_at = min(now + apiauth_settings.REFRESH_TOKEN_IDLE_LIFETIME, family.absolute_expires_at)

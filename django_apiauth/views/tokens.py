@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.views.decorators.debug import sensitive_variables
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -60,6 +61,7 @@ class SessionEndpoint(TokenEndpoint):
         return [cls() for cls in classes if not issubclass(cls, APIKeyAuthentication)]
 
 
+@sensitive_variables("body")
 def token_response(pair: TokenPair) -> Response:
     """The RFC 6749 §5.1 body; the refresh token goes to the body and/or the cookie per the transport."""
     body: dict[str, Any] = {
@@ -78,6 +80,7 @@ def token_response(pair: TokenPair) -> Response:
     return response
 
 
+@sensitive_variables("data")
 def presented_refresh_token(request: Request) -> str | None:
     """The refresh token from the body (``body``/``both``) or the cookie (``cookie``/``both``)."""
     if cookies.uses_body():
@@ -95,6 +98,7 @@ class LoginView(TokenEndpoint):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
+    @sensitive_variables("data", "password")
     def post(self, request: Request) -> Response:
         data = json_object(request)
         username = string_field(data, "username", max_length=MAX_USERNAME_LENGTH)
@@ -110,6 +114,7 @@ class RefreshView(TokenEndpoint):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
+    @sensitive_variables("token")
     def post(self, request: Request) -> Response:
         token = presented_refresh_token(request)
         if token is None:
@@ -131,6 +136,7 @@ class LogoutView(SessionEndpoint):
     def perform_authentication(self, request: Request) -> None:
         """Lazy: a refresh token alone is enough to log out, even when the access token has expired."""
 
+    @sensitive_variables("token")
     def post(self, request: Request) -> Response:
         token = presented_refresh_token(request)
         if token is not None:
