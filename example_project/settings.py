@@ -85,7 +85,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser"],
+    # A JSON parser that answers 400 (not 500) to deeply nested, duplicate-key or NaN bodies.
+    "DEFAULT_PARSER_CLASSES": ["django_apiauth.drf.parsers.StrictJSONParser", "rest_framework.parsers.FormParser"],
     "EXCEPTION_HANDLER": "django_apiauth.drf.exceptions.oauth_exception_handler",
 }
 

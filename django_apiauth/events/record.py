@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -65,16 +66,26 @@ def build_record(
         user_id=user_id if isinstance(user_id, int) else None,
         username=user.get_username() if authenticated and hasattr(user, "get_username") else None,
         client_ip=get_client_ip(request) if request is not None else None,
-        user_agent=_user_agent(request),
+        user_agent=user_agent_of(request),
         details=scrub_details(details or {}),
         aggregate=aggregate,
     )
 
 
-def _user_agent(request: HttpRequest | None) -> str:
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def user_agent_of(request: HttpRequest | None) -> str:
+    """The ``User-Agent`` as stored (events, sessions): cut, without control characters or lone surrogates.
+
+    The header is the client's to choose; PostgreSQL refuses a NUL in text, so storing it raw made a login
+    answer 500 and an event be lost.
+    """
     if request is None:
         return ""
-    return str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_MAX_LENGTH]
+    raw = str(request.META.get("HTTP_USER_AGENT", ""))
+    clean = _CONTROL_CHARACTERS.sub("", raw).encode("utf-8", "ignore").decode("utf-8")
+    return clean[:USER_AGENT_MAX_LENGTH]
 
 
 def record_event(
@@ -88,7 +99,8 @@ def record_event(
     """Record one event; returns the record, or ``None`` if it could not even be built.
 
     ``aggregate=True`` marks floods-prone events (failures, rejections): the database sink then folds
-    identical ones (same type and client IP) inside ``EVENT_AGGREGATION_WINDOW`` into one counted row.
+    identical ones (same type and client IP, an IPv6 /64 counting as one IP) inside
+    ``EVENT_AGGREGATION_WINDOW`` into one counted row.
     """
     try:
         record = build_record(event_type, request=request, user=user, details=details, aggregate=aggregate)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timezone
 
 from django.core.cache import caches
@@ -9,6 +10,7 @@ from django.core.cache.backends.base import BaseCache
 from django.db import transaction
 from django.db.models.functions import Greatest
 
+from django_apiauth.client_ip import parse_ip
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import AuthEventRecord
 from django_apiauth.models.events import AuthEvent
@@ -70,7 +72,20 @@ def _flush(cache: BaseCache, record: AuthEventRecord, bucket: int, window: int, 
 
 
 def _key(record: AuthEventRecord, bucket: int, part: str) -> str:
-    return f"apiauth:event-agg:{record.type}:{record.client_ip or '-'}:{bucket}:{part}"
+    return f"apiauth:event-agg:{record.type}:{flood_source(record.client_ip)}:{bucket}:{part}"
+
+
+def flood_source(client_ip: str | None) -> str:
+    """What one flooder controls: an IPv4 address, but a whole IPv6 /64 (one subscriber's allocation).
+
+    Keyed by address, an attacker cycling through the 2**64 addresses of their /64 made one row per request.
+    """
+    address = parse_ip(client_ip)
+    if address is None:
+        return client_ip or "-"
+    if address.version == 6:
+        return str(ipaddress.ip_network((int(address) >> 64 << 64, 64)))
+    return str(address)
 
 
 def _increment(cache: BaseCache, key: str, ttl: int) -> int:

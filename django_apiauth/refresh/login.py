@@ -7,8 +7,11 @@ too, so the time taken does not tell them apart either.
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
@@ -19,8 +22,14 @@ from django_apiauth.refresh.service import TokenPair, issue_family
 LOGIN_FAILED = "Invalid username or password."
 
 
+@sensitive_variables("password")
 def login(request: HttpRequest, *, username: str, password: str) -> TokenPair:
-    """Authenticate and issue a token pair; raises ``InvalidGrant`` (the same one) for every failure."""
+    """Authenticate and issue a token pair; raises ``InvalidGrant`` (the same one) for every failure.
+
+    The username is NFKC-normalised as ``create_user`` stores it and Django's ``AuthenticationForm`` reads
+    it, so "ﬁsh" (U+FB01) finds the user "fish" here as it does on the admin login page.
+    """
+    username = unicodedata.normalize("NFKC", username)
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         record_event(EventType.LOGIN_FAILED, request=request, details={"method": "password"}, aggregate=True)

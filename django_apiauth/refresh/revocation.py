@@ -19,6 +19,7 @@ from django.core.cache.backends.base import BaseCache
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
@@ -120,6 +121,7 @@ def revoke_session(user: Any, sid: str, *, request: HttpRequest) -> bool:
     return revoked
 
 
+@sensitive_variables("token")
 def logout_by_refresh_token(token: object, *, request: HttpRequest) -> None:
     """``POST logout/`` with a refresh token (consumed or not): its family is revoked.
 
@@ -135,8 +137,9 @@ def logout_by_refresh_token(token: object, *, request: HttpRequest) -> None:
         record_event(EventType.TOKEN_REJECTED, request=request, details={"kind": "refresh"}, aggregate=True)
         raise InvalidGrant("The refresh token is invalid, expired or revoked.")
     family = found.family
-    revoke_families(RefreshTokenFamily.objects.filter(pk=family.pk), RevocationReason.LOGOUT)
-    record_event(EventType.LOGOUT, request=request, user=family.user, details={"family_id": family.sid})
+    # Recorded once, when the family ends: anyone holding an old token must not write a row per request.
+    if revoke_families(RefreshTokenFamily.objects.filter(pk=family.pk), RevocationReason.LOGOUT):
+        record_event(EventType.LOGOUT, request=request, user=family.user, details={"family_id": family.sid})
 
 
 def _revoke_one(user: Any, sid: str, reason: RevocationReason) -> bool:

@@ -16,13 +16,14 @@ from typing import Any, NoReturn
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.client_ip import get_client_ip
 from django_apiauth.conf import apiauth_settings
-from django_apiauth.events.record import record_event
+from django_apiauth.events.record import record_event, user_agent_of
 from django_apiauth.exceptions import InvalidGrant
 from django_apiauth.jwt.access import AccessToken, issue_access_token
-from django_apiauth.models.events import USER_AGENT_MAX_LENGTH, EventType
+from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
@@ -63,7 +64,7 @@ def issue_family(user: Any, *, request: HttpRequest, scopes: Iterable[str] = (),
             last_used_at=now,
             absolute_expires_at=now + apiauth_settings.REFRESH_TOKEN_ABSOLUTE_LIFETIME,
             ip_address=get_client_ip(request),
-            user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_MAX_LENGTH],
+            user_agent=user_agent_of(request),
         )
         pair = _issue_pair(family, user, parent=None, now=now)
     record_event(
@@ -72,6 +73,7 @@ def issue_family(user: Any, *, request: HttpRequest, scopes: Iterable[str] = (),
     return pair
 
 
+@sensitive_variables("token")
 def rotate(token: object, *, request: HttpRequest) -> TokenPair:
     """Exchange a refresh token for a new pair, consuming it.
 
@@ -165,6 +167,7 @@ def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
     return _Decision(family=family, refused="reused", reused=True)
 
 
+@sensitive_variables("raw")
 def _issue_pair(family: RefreshTokenFamily, user: Any, *, parent: RefreshToken | None, now: datetime) -> TokenPair:
     raw = new_token()
     expires_at = min(now + apiauth_settings.REFRESH_TOKEN_IDLE_LIFETIME, family.absolute_expires_at)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.views.decorators.debug import sensitive_variables
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -18,8 +18,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
 from django_apiauth.drf.exceptions import oauth_exception_handler
 from django_apiauth.drf.jwt_authentication import JWTAuthentication
+from django_apiauth.drf.parsers import StrictJSONParser
 from django_apiauth.exceptions import InvalidGrant, InvalidRequest
 from django_apiauth.refresh import cookies
 from django_apiauth.refresh.login import login
@@ -36,7 +38,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 class TokenEndpoint(APIView):
     """JSON in and out, OAuth-shaped errors, no caching of anything."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer]
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
@@ -44,7 +46,11 @@ class TokenEndpoint(APIView):
 
 
 class SessionEndpoint(TokenEndpoint):
-    """Endpoints acting for a signed-in user: our access tokens always work, plus the project's schemes."""
+    """Endpoints acting for a signed-in user: our access tokens always work, plus the project's schemes.
+
+    API keys do not: they are for machines, and a leaked (even read-only) key must not read the user's
+    login IPs or log them out everywhere, as the API-key management endpoints refuse them too.
+    """
 
     permission_classes = [IsAuthenticated]
 
@@ -52,9 +58,10 @@ class SessionEndpoint(TokenEndpoint):
         classes: list[Any] = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
         if not any(issubclass(cls, JWTAuthentication) for cls in classes):
             classes.insert(0, JWTAuthentication)
-        return [cls() for cls in classes]
+        return [cls() for cls in classes if not issubclass(cls, APIKeyAuthentication)]
 
 
+@sensitive_variables("body")
 def token_response(pair: TokenPair) -> Response:
     """The RFC 6749 §5.1 body; the refresh token goes to the body and/or the cookie per the transport."""
     body: dict[str, Any] = {
@@ -73,6 +80,7 @@ def token_response(pair: TokenPair) -> Response:
     return response
 
 
+@sensitive_variables("data")
 def presented_refresh_token(request: Request) -> str | None:
     """The refresh token from the body (``body``/``both``) or the cookie (``cookie``/``both``)."""
     if cookies.uses_body():
@@ -90,6 +98,7 @@ class LoginView(TokenEndpoint):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
+    @sensitive_variables("data", "password")
     def post(self, request: Request) -> Response:
         data = json_object(request)
         username = string_field(data, "username", max_length=MAX_USERNAME_LENGTH)
@@ -105,6 +114,7 @@ class RefreshView(TokenEndpoint):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
+    @sensitive_variables("token")
     def post(self, request: Request) -> Response:
         token = presented_refresh_token(request)
         if token is None:
@@ -126,6 +136,7 @@ class LogoutView(SessionEndpoint):
     def perform_authentication(self, request: Request) -> None:
         """Lazy: a refresh token alone is enough to log out, even when the access token has expired."""
 
+    @sensitive_variables("token")
     def post(self, request: Request) -> Response:
         token = presented_refresh_token(request)
         if token is not None:
