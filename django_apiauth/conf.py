@@ -148,6 +148,11 @@ SPECS: dict[str, Spec] = {
         True, (bool,),
         "Reject access tokens whose `sid` refresh-token family was revoked (logout, reuse, deactivation), "
         "using a revocation list in the `CACHE_ALIAS` cache: no database query per request."),
+    "REVOKED_SESSIONS_LOCAL_TTL": Spec(
+        timedelta(milliseconds=500), DURATION_OR_ZERO,
+        "A process that found a session live trusts that answer this long before asking the shared cache "
+        "again, so a busy API does one cache read per session and interval instead of one per request. "
+        "Bounds how late a revocation made by another process is seen (plus the cache write); 0 disables."),
     "LOGIN_SCOPES": Spec(
         [], (list, tuple), "Scopes put into access tokens issued by the login endpoint.", (str,)),
     # --- API keys (issue 5) ----------------------------------------------------------------------------
@@ -283,6 +288,7 @@ class ApiAuthSettings:
     REFRESH_COOKIE_ALLOWED_ORIGINS = _Key[tuple[str, ...]](tuple)
     REFRESH_COOKIE_CSRF_HEADER = _Key[str]()
     CHECK_REVOKED_SESSIONS = _Key[bool]()
+    REVOKED_SESSIONS_LOCAL_TTL = _Key[timedelta](as_timedelta)
     LOGIN_SCOPES = _Key[tuple[str, ...]](tuple)
     # API keys (issue 5)
     API_KEY_PREFIX = _Key[str]()

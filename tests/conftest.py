@@ -74,8 +74,9 @@ def _fresh_jwt_caches() -> Iterator[None]:
     from django_apiauth.jwt.signing import private_key_cache
     from django_apiauth.jwt.subjects import user_cache
     from django_apiauth.jwt.verified_tokens import verified_tokens
+    from django_apiauth.refresh.revocation import known_live
 
-    clears = (key_store.invalidate, private_key_cache.clear, user_cache.clear, verified_tokens.clear)
+    clears = (key_store.invalidate, private_key_cache.clear, user_cache.clear, verified_tokens.clear, known_live.clear)
     for clear in clears:
         clear()
     yield

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -184,3 +185,46 @@ def test_non_superuser_cannot_grant_a_scope_they_do_not_hold(key_clerk: Client, 
     assert ok.status_code == 200
     assert APIKey.objects.get().scopes == ["read"]
     assert APIKey.objects.get().owner == user
+
+
+@pytest.fixture
+def key_editor(password: str) -> Client:
+    from django.contrib.auth.models import Permission
+
+    editor = User.objects.create_user("editor", password=password, is_staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(codename__in=["change_apikey", "view_apikey"]))
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+def _admin_change(client: Client, key: APIKey, scopes: str) -> Any:
+    data = {"name": key.name, "scopes": scopes, "expires_at_0": "", "expires_at_1": ""}
+    return client.post(f"/admin/apiauth/apikey/{key.pk}/change/", data, follow=True)
+
+
+def test_change_form_cannot_add_scopes_the_editor_does_not_hold(
+    key_editor: Client, issue_key: Callable[..., Any], apiauth: Any
+) -> None:
+    apiauth(API_KEY_SCOPES={"read": None, "billing": "apiauth.delete_apikey"})
+    key = issue_key(scopes=["read"]).key
+    response = _admin_change(key_editor, key, "read, billing")
+    assert "You may not grant scope &#x27;billing&#x27;." in response.content.decode()
+    key.refresh_from_db()
+    assert key.scopes == ["read"]
+
+
+def test_change_form_cannot_widen_a_superusers_key(
+    key_editor: Client, issue_key: Callable[..., Any], password: str, apiauth: Any
+) -> None:
+    apiauth(API_KEY_SCOPES={"read": None, "write": None})
+    root = User.objects.create_superuser("root", "root@example.com", password)
+    key = issue_key(owner=root, scopes=["read"]).key
+    response = _admin_change(key_editor, key, "read, write")
+    assert "Only superusers may widen keys of staff members or superusers." in response.content.decode()
+    key.refresh_from_db()
+    assert key.scopes == ["read"]
+    narrowed = _admin_change(key_editor, key, "")
+    assert narrowed.status_code == 200
+    key.refresh_from_db()
+    assert key.scopes == []

@@ -110,3 +110,22 @@ def test_pyjwkclient_verifies_our_tokens_over_http(
     newer = issue_access_token(user)
     assert pyjwt.get_unverified_header(newer.token)["kid"] != signing_key.key_id
     assert client.get_signing_key_from_jwt(newer.token).key_id == pyjwt.get_unverified_header(newer.token)["kid"]
+
+
+def test_anonymous_jwks_traffic_costs_no_query_per_request(
+    api_client: APIClient, user: User, django_assert_max_num_queries: Any
+) -> None:
+    """The endpoint is public: a flood of requests must not become a flood of queries."""
+    issue_access_token(user)  # bootstraps the keys
+    api_client.get("/auth/jwks.json")
+    with django_assert_max_num_queries(0):
+        for _ in range(50):
+            assert api_client.get("/auth/jwks.json").status_code == 200
+
+
+def test_a_rotation_in_this_process_is_published_at_once(api_client: APIClient, user: User) -> None:
+    issue_access_token(user)
+    before = {k["kid"] for k in api_client.get("/auth/jwks.json").json()["keys"]}
+    rotate("RS256")
+    after = {k["kid"] for k in api_client.get("/auth/jwks.json").json()["keys"]}
+    assert after - before  # the new next key is listed without waiting for the interval

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -176,3 +177,61 @@ class TestAccountChanges:
 
         assert user.password.startswith("pbkdf2_sha256$2$")
         assert refresh(api_client, first["refresh_token"]).status_code == 200
+
+
+class TestLocalLiveCache:
+    """A session found live is trusted locally for REVOKED_SESSIONS_LOCAL_TTL, and no longer."""
+
+    @pytest.fixture
+    def clock(self, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+        from django_apiauth.localcache import TTLCache
+        from django_apiauth.refresh import revocation
+
+        now = [1000.0]
+        monkeypatch.setattr(revocation, "known_live", TTLCache(clock=lambda: now[0]))
+        return now
+
+    def _revoke_elsewhere(self, sid: str) -> None:
+        """What another process's logout leaves behind: only the shared-cache entry."""
+        cache.set(f"apiauth:revoked-sid:{sid}", 1, 3600)
+
+    def test_revocation_by_another_process_is_seen_after_the_local_ttl(
+        self, clock: list[float], user: User, django_assert_num_queries: Any
+    ) -> None:
+        claims = verify_access_token(issue_access_token(user, sid="s-1").token)
+        check_session_not_revoked(claims)
+        self._revoke_elsewhere("s-1")
+        check_session_not_revoked(claims)  # still trusted locally: bounded staleness
+        clock[0] += 0.5
+        with django_assert_num_queries(0), pytest.raises(InvalidToken):
+            check_session_not_revoked(claims)
+
+    def test_a_busy_process_reads_the_shared_cache_once_per_interval(
+        self, clock: list[float], user: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from django_apiauth.refresh import revocation
+
+        reads: list[str] = []
+        real = revocation.is_session_revoked
+        monkeypatch.setattr(revocation, "is_session_revoked", lambda sid: reads.append(sid) or real(sid))
+        claims = verify_access_token(issue_access_token(user, sid="s-2").token)
+        for _ in range(100):
+            check_session_not_revoked(claims)
+        assert reads == ["s-2"]
+
+    def test_own_revocations_are_seen_at_once(self, clock: list[float], user: User) -> None:
+        from django_apiauth.refresh.revocation import remember_revoked
+
+        claims = verify_access_token(issue_access_token(user, sid="s-3").token)
+        check_session_not_revoked(claims)
+        remember_revoked([("s-3", timezone.now() + timedelta(days=1))])
+        with pytest.raises(InvalidToken):
+            check_session_not_revoked(claims)
+
+    def test_zero_ttl_disables_local_trust(self, clock: list[float], user: User, apiauth: Any) -> None:
+        apiauth(REVOKED_SESSIONS_LOCAL_TTL=0)
+        claims = verify_access_token(issue_access_token(user, sid="s-4").token)
+        check_session_not_revoked(claims)
+        self._revoke_elsewhere("s-4")
+        with pytest.raises(InvalidToken):
+            check_session_not_revoked(claims)

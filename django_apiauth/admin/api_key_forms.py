@@ -63,9 +63,8 @@ class APIKeyAddForm(forms.ModelForm[APIKey]):
     def clean_owner(self) -> Any:
         owner = self.cleaned_data["owner"]  # only called once the field itself is valid
         _as_form_error(lambda: check_limit(owner, timezone.now()))
-        actor = self.actor
-        if actor is not None and not actor.is_superuser and owner != actor and (owner.is_staff or owner.is_superuser):
-            # A key acts as its owner: "add API key" alone must not let a clerk become a superuser.
+        if _outranks(owner, self.actor):
+            # "add API key" alone must not let a clerk become a superuser.
             raise forms.ValidationError("Only superusers may create keys for staff members or superusers.")
         return owner
 
@@ -85,7 +84,16 @@ class APIKeyAddForm(forms.ModelForm[APIKey]):
             raise forms.ValidationError('Use a duration such as 90d or 12h, or "never".') from exc
 
 
+def _outranks(owner: Any, actor: Any) -> bool:
+    """A key acts as its owner: a non-superuser must not mint or widen keys of staff or superusers."""
+    return bool(
+        actor is not None and not actor.is_superuser and owner != actor and (owner.is_staff or owner.is_superuser)
+    )
+
+
 class APIKeyChangeForm(forms.ModelForm[APIKey]):
+    #: The admin user editing the key; set by ``APIKeyAdmin.get_form`` (``None``: no actor restrictions).
+    actor: Any = None
     scopes = ScopesField(required=False, help_text="Comma-separated, e.g. read, write.")
 
     class Meta:
@@ -94,3 +102,14 @@ class APIKeyChangeForm(forms.ModelForm[APIKey]):
 
     def clean_name(self) -> str:
         return _as_form_error(lambda: clean_name(self.cleaned_data.get("name", "")))
+
+    def clean_scopes(self) -> list[str]:
+        """Scopes added here follow the add form's rule; scopes the key already had may stay or go."""
+        scopes: list[str] = self.cleaned_data.get("scopes") or []
+        actor = self.actor
+        added = [scope for scope in scopes if scope not in (self.instance.scopes or [])]
+        if added and _outranks(self.instance.owner, actor):
+            raise forms.ValidationError("Only superusers may widen keys of staff members or superusers.")
+        if added and actor is not None and not actor.is_superuser:
+            _as_form_error(lambda: normalise_scopes(added, grantable_scopes(actor)))
+        return scopes

@@ -61,10 +61,8 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
         return ["name", "lookup_id", f"owner__{get_user_model().USERNAME_FIELD}"]
 
     def get_form(self, request: HttpRequest, obj: APIKey | None = None, change: bool = False, **kwargs: Any) -> Any:
-        if obj is not None:
-            kwargs["form"] = APIKeyChangeForm
-        else:
-            kwargs["form"] = type("APIKeyAddForm", (APIKeyAddForm,), {"actor": request.user})
+        base = APIKeyChangeForm if obj is not None else APIKeyAddForm
+        kwargs["form"] = type(base.__name__, (base,), {"actor": request.user})
         return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: APIKey | None = None) -> tuple[str, ...]:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 from typing import Any
 
 from django.db.models import Case, IntegerField, Value, When
 
+from django_apiauth.conf import apiauth_settings
 from django_apiauth.crypto.keys import HS256
+from django_apiauth.jwt.keystore import key_store
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 
 _STATE_ORDER = Case(
@@ -38,3 +42,29 @@ def serialise(document: dict[str, Any]) -> tuple[bytes, str]:
     """Canonical JSON body and its strong ETag (the body's SHA-256), so equal key sets share an ETag."""
     body = json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8")
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+_published: dict[str, tuple[int, float, bytes, str]] = {}
+_published_lock = threading.Lock()
+
+
+def published_jwks() -> tuple[bytes, str]:
+    """The served body and ETag, rebuilt at most once per ``SIGNING_KEY_RELOAD_INTERVAL`` per process.
+
+    The endpoint is public, so without this every anonymous request would cost a query. A rotation in this
+    process is visible at once (it invalidates the key store, whose generation keys this cache); one made
+    by another process within the interval, long before a pre-published ``next`` key starts signing.
+    """
+    generation, now = key_store.generation, time.monotonic()
+    cached = _published.get("jwks")
+    if cached is not None and cached[0] == generation and now < cached[1]:
+        return cached[2], cached[3]
+    body, etag = serialise(jwks_document())
+    with _published_lock:
+        _published["jwks"] = (
+            generation,
+            now + apiauth_settings.SIGNING_KEY_RELOAD_INTERVAL.total_seconds(),
+            body,
+            etag,
+        )
+    return body, etag

@@ -3,8 +3,9 @@
 A revoked family can never be refreshed again: that is decided by its row. Access tokens already issued
 from it carry its id in their ``sid`` claim and stay valid until they expire, unless
 ``APIAUTH["CHECK_REVOKED_SESSIONS"]`` is on: then every revocation is also written to a list in the shared
-cache, which ``JWTAuthentication`` consults with one cache read per request (no database query), so a
-revocation reaches every process as soon as the cache write returns.
+cache, which ``JWTAuthentication`` consults (no database query). A process remembers a session it found
+live for ``REVOKED_SESSIONS_LOCAL_TTL`` (0.5 s), so a revocation made elsewhere reaches every process within
+that bound while a busy API reads the shared cache once per session and interval, not once per request.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant, InvalidToken
+from django_apiauth.localcache import TTLCache
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.tokens import is_well_formed, token_digest
@@ -32,6 +34,8 @@ from django_apiauth.refresh.tokens import is_well_formed, token_digest
 # after that; revocation entries are kept this much longer than the family so none outlives its entry.
 ACCESS_TOKEN_MAX_LIFETIME = timedelta(days=1)
 _KEY = "apiauth:revoked-sid:{}"
+#: sid -> True for sessions this process recently found live (bounded staleness, see module docstring).
+known_live: TTLCache[bool] = TTLCache(maxsize=50_000)
 
 
 def _cache() -> BaseCache:
@@ -47,6 +51,7 @@ def remember_revoked(families: Iterable[tuple[str, datetime]]) -> None:
     now = timezone.now()
     by_ttl: dict[int, dict[str, int]] = {}
     for sid, expires_at in families:
+        known_live.discard(sid)  # this process sees its own revocations at once
         ttl = max(1, int((expires_at + ACCESS_TOKEN_MAX_LIFETIME - now).total_seconds()))
         by_ttl.setdefault(ttl, {})[_KEY.format(sid)] = 1
     for ttl, entries in by_ttl.items():
@@ -67,8 +72,11 @@ def check_session_not_revoked(claims: Mapping[str, Any]) -> None:
     if not apiauth_settings.CHECK_REVOKED_SESSIONS:
         return
     sid = claims.get("sid")
-    if isinstance(sid, str) and sid and is_session_revoked(sid):
+    if not isinstance(sid, str) or not sid or known_live.get(sid):
+        return
+    if is_session_revoked(sid):
         raise InvalidToken("The session of this access token has been revoked.")
+    known_live.set(sid, True, apiauth_settings.REVOKED_SESSIONS_LOCAL_TTL.total_seconds())
 
 
 def revoke_families(families: QuerySet[RefreshTokenFamily], reason: RevocationReason) -> list[str]:

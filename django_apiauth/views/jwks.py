@@ -10,7 +10,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from django_apiauth.conf import apiauth_settings
-from django_apiauth.jwt.jwks import jwks_document, serialise
+from django_apiauth.jwt.jwks import published_jwks
 from django_apiauth.views.errors import error_response
 
 
@@ -30,7 +30,7 @@ class JWKSView(View):
     http_method_names = ["get", "head", "options"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        body, etag = serialise(jwks_document())
+        body, etag = published_jwks()
         if _etag_matches(request.headers.get("If-None-Match", ""), etag):
             response = HttpResponse(status=304)
         else:
