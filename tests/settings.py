@@ -84,6 +84,7 @@ APIAUTH.update(
 )
 
 CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+CSRF_FAILURE_VIEW = "django_apiauth.views.errors.csrf_failure"
 
 # A fixed test-only Fernet key: private signing keys are encrypted as in production (no W010 fallback).
 APIAUTH["KEY_ENCRYPTION_KEYS"] = ["dGVzdHMtb25seS1mZXJuZXQta2V5LTAxMjM0NTY3ODk="]

@@ -68,3 +68,11 @@ def test_security_headers_present(api_client: APIClient) -> None:
     response = api_client.get("/api/whoami/")
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "no-store"
+
+
+def test_csrf_failure_answers_json(db: None) -> None:
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert response.json()["error"] == "access_denied"

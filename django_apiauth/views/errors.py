@@ -28,6 +28,11 @@ def permission_denied(request: HttpRequest, exception: Any = None) -> JsonRespon
     return error_response("access_denied", "You do not have permission to perform this action.", 403)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    """``CSRF_FAILURE_VIEW``: a refused cross-site POST (cookie-authenticated) answers JSON like the rest."""
+    return error_response("access_denied", "CSRF verification failed.", 403)
+
+
 def page_not_found(request: HttpRequest, exception: Any = None) -> JsonResponse:
     return error_response("not_found", "The requested resource was not found.", 404)
 
