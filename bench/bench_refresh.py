@@ -131,7 +131,8 @@ def run() -> None:
     print_table("Login and refresh-token rotation (SQLite in memory)", rows, base)
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings_postgres"}
+        # stderr is left alone so a failing child (e.g. a database that does not exist) says why.
         output = subprocess.run(
-            [sys.executable, "-m", "bench", "refresh"], env=env, check=True, capture_output=True, text=True
+            [sys.executable, "-m", "bench", "refresh"], env=env, check=True, stdout=subprocess.PIPE, text=True
         ).stdout
         print(output.split("\n", 1)[1] if output.startswith("#") else output, end="")
