@@ -186,3 +186,36 @@ def test_byte_codec_charsets_are_refused(charset: str, user: User) -> None:
     response = Client().generic("POST", LOGIN, body, content_type=f"application/json; charset={charset}")
 
     assert_oauth_error(response, 400)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_number_constants_are_refused(constant: str, user: User) -> None:
+    """Python's json accepts NaN/Infinity, which JSON does not define; a strict parser says 400."""
+    response = APIClient().post(
+        LOGIN, f'{{"username": "alice", "password": {constant}}}', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_flood_of_events_without_a_client_ip_is_aggregated(db: None) -> None:
+    from django_apiauth.events import record_event
+
+    with time_machine.travel(timezone.now().replace(microsecond=0), tick=False):
+        for _ in range(5):
+            record_event(EventType.LOGIN_FAILED, aggregate=True)
+    event = AuthEvent.objects.get()
+    assert event.client_ip is None
+    assert event.count == 4  # flushed at the power of two; the fifth is pending until the window closes
+
+
+def test_session_endpoints_add_jwt_when_the_project_lists_only_other_schemes(user: User, settings: Any) -> None:
+    """Bearer tokens always manage sessions, even if the project's defaults do not list JWTAuthentication."""
+    pair = login_pair(APIClient())
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    }
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access_token']}")
+    assert client.get(SESSIONS).status_code == 200
