@@ -10,7 +10,7 @@ Ids are stable and documented in the README:
 * ``apiauth.E006`` an entry of ``TRUSTED_PROXIES`` that is not a CIDR.
 * ``apiauth.E007`` a duration that is zero or negative.
 
-JWT access tokens and signing keys (``docs/jwt.md``):
+JWT access tokens and signing keys (``django_apiauth.jwt.checks``, ``docs/jwt.md``):
 
 * ``apiauth.E010`` an entry of ``KEY_ENCRYPTION_KEYS`` is not a Fernet key.
 * ``apiauth.E011`` ``JWT_ALGORITHM`` is not one of RS256, ES256, EdDSA, HS256.
@@ -66,6 +66,7 @@ from django.utils.module_loading import import_string
 
 from django_apiauth import conf
 from django_apiauth.api_keys.checks import API_KEY_CHECKS
+from django_apiauth.jwt.checks import JWT_CHECKS
 from django_apiauth.refresh.checks import REFRESH_CHECKS
 
 CheckResult = list[checks.CheckMessage]
@@ -168,119 +169,7 @@ def check_cidrs(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -
 ALL_CHECKS: list[Callable[..., CheckResult]] = [check_namespace, check_import_strings, check_cidrs]
 ALL_CHECKS += REFRESH_CHECKS
 
-# --- JWT access tokens and signing keys ---------------------------------------------------------------
-MIN_TOKEN_BYTES = 512
-MAX_USER_CACHE_SECONDS = 1.0
-MAX_QUIET_LIFETIME = timedelta(hours=1)
-
-
-def _setting(key: str, types: tuple[type, ...]) -> Any:
-    """The effective value, or ``None`` when it has the wrong type (E003 reports that)."""
-    value = conf.user_settings().get(key, conf.SPECS[key].default)
-    return value if _type_ok(value, types) else None
-
-
-def check_key_encryption_keys(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    """A bad encryption key must fail ``manage.py check``, not the first login; an absent one is a warning."""
-    from django_apiauth.crypto.encryption import is_valid_fernet_key
-
-    keys = _setting("KEY_ENCRYPTION_KEYS", (list, tuple))
-    if keys is None:
-        return []
-    if not keys:
-        return [
-            checks.Warning(
-                "APIAUTH['KEY_ENCRYPTION_KEYS'] is not set: private signing keys are encrypted with a key "
-                "derived from SECRET_KEY.",
-                hint='Generate one with `python -c "from cryptography.fernet import Fernet; '
-                'print(Fernet.generate_key().decode())"` and set it (outside version control).',
-                id="apiauth.W010",
-            )
-        ]
-    return [
-        checks.Error(
-            f"APIAUTH['KEY_ENCRYPTION_KEYS'][{index}] is not a Fernet key.",
-            hint="Each entry must be 32 url-safe base64-encoded bytes, as made by Fernet.generate_key().",
-            id="apiauth.E010",
-        )
-        for index, key in enumerate(keys)
-        if not is_valid_fernet_key(key)
-    ]
-
-
-def check_jwt_algorithm(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    from django_apiauth.crypto.keys import HS256, SUPPORTED_ALGORITHMS
-
-    algorithm = _setting("JWT_ALGORITHM", (str,))
-    if algorithm is None:
-        return []
-    if algorithm not in SUPPORTED_ALGORITHMS:
-        return [
-            checks.Error(
-                f"APIAUTH['JWT_ALGORITHM'] {algorithm!r} is not supported.",
-                hint=f"Use one of {', '.join(SUPPORTED_ALGORITHMS)}.",
-                id="apiauth.E011",
-            )
-        ]
-    if algorithm == HS256 and _setting("JWT_ALLOW_HS256", (bool,)) is not True:
-        return [
-            checks.Error(
-                "APIAUTH['JWT_ALGORITHM'] is HS256 but APIAUTH['JWT_ALLOW_HS256'] is not True.",
-                hint="HS256 tokens can be verified only by holders of the secret; opt in explicitly.",
-                id="apiauth.E012",
-            )
-        ]
-    return []
-
-
-def check_jwt_limits(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    errors: CheckResult = []
-    max_bytes = _setting("JWT_MAX_TOKEN_BYTES", (int,))
-    if max_bytes is not None and max_bytes < MIN_TOKEN_BYTES:
-        errors.append(
-            checks.Error(f"APIAUTH['JWT_MAX_TOKEN_BYTES'] must be at least {MIN_TOKEN_BYTES}.", id="apiauth.E013")
-        )
-    cache_size = _setting("JWT_VERIFIED_TOKEN_CACHE_SIZE", (int,))
-    if cache_size is not None and cache_size < 0:
-        errors.append(
-            checks.Error("APIAUTH['JWT_VERIFIED_TOKEN_CACHE_SIZE'] must be 0 (off) or more.", id="apiauth.E016")
-        )
-    for key in ("JWT_LEEWAY", "JWT_USER_CACHE_TTL"):
-        value = _setting(key, conf.DURATION_OR_ZERO)
-        if value is not None and _seconds(value) < 0:
-            errors.append(checks.Error(f"APIAUTH[{key!r}] must not be negative.", id="apiauth.E014"))
-    for key in ("JWT_ISSUER", "JWT_AUDIENCE"):
-        if _setting(key, (str,)) == "":
-            errors.append(checks.Error(f"APIAUTH[{key!r}] must not be empty.", id="apiauth.E015"))
-    return errors
-
-
-def check_jwt_staleness(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    warnings: CheckResult = []
-    ttl = _setting("JWT_USER_CACHE_TTL", conf.DURATION_OR_ZERO)
-    if ttl is not None and _seconds(ttl) > MAX_USER_CACHE_SECONDS:
-        warnings.append(
-            checks.Warning(
-                f"APIAUTH['JWT_USER_CACHE_TTL'] is {_seconds(ttl):g} s: a deactivated user keeps API access "
-                "for up to that long.",
-                hint="Keep it at 1 second or less.",
-                id="apiauth.W011",
-            )
-        )
-    lifetime = _setting("ACCESS_TOKEN_LIFETIME", conf.DURATION)
-    if lifetime is not None and _seconds(lifetime) > MAX_QUIET_LIFETIME.total_seconds():
-        warnings.append(
-            checks.Warning(
-                "APIAUTH['ACCESS_TOKEN_LIFETIME'] is longer than one hour: a stolen access token stays usable "
-                "that long and retiring keys wait that long.",
-                hint="Use short access tokens (minutes) and refresh tokens.",
-                id="apiauth.W012",
-            )
-        )
-    return warnings
-
-
-ALL_CHECKS += [check_key_encryption_keys, check_jwt_algorithm, check_jwt_limits, check_jwt_staleness]
+ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS
 
 

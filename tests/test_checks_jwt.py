@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet
 from django.core import checks
 
 from django_apiauth import checks as apiauth_checks
+from django_apiauth.jwt import checks as jwt_checks
 
 
 def ids() -> list[str]:
@@ -56,10 +57,10 @@ def test_check_ids(apiauth: Callable[..., None], overrides: dict[str, Any], expe
 
 def test_every_jwt_check_is_registered_and_documented() -> None:
     for check in (
-        apiauth_checks.check_key_encryption_keys,
-        apiauth_checks.check_jwt_algorithm,
-        apiauth_checks.check_jwt_limits,
-        apiauth_checks.check_jwt_staleness,
+        jwt_checks.check_key_encryption_keys,
+        jwt_checks.check_jwt_algorithm,
+        jwt_checks.check_jwt_limits,
+        jwt_checks.check_jwt_staleness,
     ):
         assert check in apiauth_checks.ALL_CHECKS
     doc = apiauth_checks.__doc__ or ""

@@ -1,0 +1,141 @@
+"""System checks for JWT access tokens and signing keys (ids ``apiauth.E010``-``E016``, ``W010``-``W012``).
+
+Values of the wrong type are skipped here: ``apiauth.E003`` already reports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.apps import AppConfig
+from django.core import checks
+
+from django_apiauth import conf
+
+CheckResult = list[checks.CheckMessage]
+
+MIN_TOKEN_BYTES = 512
+MAX_USER_CACHE_SECONDS = 1.0
+MAX_QUIET_LIFETIME = timedelta(hours=1)
+
+
+def _setting(key: str, types: tuple[type, ...]) -> Any:
+    """The effective value, or ``None`` when it has the wrong type (E003 reports that)."""
+    value = conf.get(key)
+    if isinstance(value, bool) and bool not in types:
+        return None
+    return value if isinstance(value, types) else None
+
+
+def _seconds(value: timedelta | float) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def check_key_encryption_keys(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """A bad encryption key must fail ``manage.py check``, not the first login; an absent one is a warning."""
+    from django_apiauth.crypto.encryption import is_valid_fernet_key
+
+    keys = _setting("KEY_ENCRYPTION_KEYS", (list, tuple))
+    if keys is None:
+        return []
+    if not keys:
+        return [
+            checks.Warning(
+                "APIAUTH['KEY_ENCRYPTION_KEYS'] is not set: private signing keys are encrypted with a key "
+                "derived from SECRET_KEY.",
+                hint='Generate one with `python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())"` and set it (outside version control).',
+                id="apiauth.W010",
+            )
+        ]
+    return [
+        checks.Error(
+            f"APIAUTH['KEY_ENCRYPTION_KEYS'][{index}] is not a Fernet key.",
+            hint="Each entry must be 32 url-safe base64-encoded bytes, as made by Fernet.generate_key().",
+            id="apiauth.E010",
+        )
+        for index, key in enumerate(keys)
+        if not is_valid_fernet_key(key)
+    ]
+
+
+def check_jwt_algorithm(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    from django_apiauth.crypto.keys import HS256, SUPPORTED_ALGORITHMS
+
+    algorithm = _setting("JWT_ALGORITHM", (str,))
+    if algorithm is None:
+        return []
+    if algorithm not in SUPPORTED_ALGORITHMS:
+        return [
+            checks.Error(
+                f"APIAUTH['JWT_ALGORITHM'] {algorithm!r} is not supported.",
+                hint=f"Use one of {', '.join(SUPPORTED_ALGORITHMS)}.",
+                id="apiauth.E011",
+            )
+        ]
+    if algorithm == HS256 and _setting("JWT_ALLOW_HS256", (bool,)) is not True:
+        return [
+            checks.Error(
+                "APIAUTH['JWT_ALGORITHM'] is HS256 but APIAUTH['JWT_ALLOW_HS256'] is not True.",
+                hint="HS256 tokens can be verified only by holders of the secret; opt in explicitly.",
+                id="apiauth.E012",
+            )
+        ]
+    return []
+
+
+def check_jwt_limits(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    errors: CheckResult = []
+    max_bytes = _setting("JWT_MAX_TOKEN_BYTES", (int,))
+    if max_bytes is not None and max_bytes < MIN_TOKEN_BYTES:
+        errors.append(
+            checks.Error(f"APIAUTH['JWT_MAX_TOKEN_BYTES'] must be at least {MIN_TOKEN_BYTES}.", id="apiauth.E013")
+        )
+    cache_size = _setting("JWT_VERIFIED_TOKEN_CACHE_SIZE", (int,))
+    if cache_size is not None and cache_size < 0:
+        errors.append(
+            checks.Error("APIAUTH['JWT_VERIFIED_TOKEN_CACHE_SIZE'] must be 0 (off) or more.", id="apiauth.E016")
+        )
+    for key in ("JWT_LEEWAY", "JWT_USER_CACHE_TTL"):
+        value = _setting(key, conf.DURATION_OR_ZERO)
+        if value is not None and _seconds(value) < 0:
+            errors.append(checks.Error(f"APIAUTH[{key!r}] must not be negative.", id="apiauth.E014"))
+    for key in ("JWT_ISSUER", "JWT_AUDIENCE"):
+        if _setting(key, (str,)) == "":
+            errors.append(checks.Error(f"APIAUTH[{key!r}] must not be empty.", id="apiauth.E015"))
+    return errors
+
+
+def check_jwt_staleness(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    warnings: CheckResult = []
+    ttl = _setting("JWT_USER_CACHE_TTL", conf.DURATION_OR_ZERO)
+    if ttl is not None and _seconds(ttl) > MAX_USER_CACHE_SECONDS:
+        warnings.append(
+            checks.Warning(
+                f"APIAUTH['JWT_USER_CACHE_TTL'] is {_seconds(ttl):g} s: a deactivated user keeps API access "
+                "for up to that long.",
+                hint="Keep it at 1 second or less.",
+                id="apiauth.W011",
+            )
+        )
+    lifetime = _setting("ACCESS_TOKEN_LIFETIME", conf.DURATION)
+    if lifetime is not None and _seconds(lifetime) > MAX_QUIET_LIFETIME.total_seconds():
+        warnings.append(
+            checks.Warning(
+                "APIAUTH['ACCESS_TOKEN_LIFETIME'] is longer than one hour: a stolen access token stays usable "
+                "that long and retiring keys wait that long.",
+                hint="Use short access tokens (minutes) and refresh tokens.",
+                id="apiauth.W012",
+            )
+        )
+    return warnings
+
+
+JWT_CHECKS: list[Callable[..., CheckResult]] = [
+    check_key_encryption_keys,
+    check_jwt_algorithm,
+    check_jwt_limits,
+    check_jwt_staleness,
+]
