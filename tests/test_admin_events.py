@@ -14,14 +14,6 @@ URL = "/admin/apiauth/authevent/"
 
 
 @pytest.fixture
-def admin_client_logged(db: None) -> Client:
-    admin = User.objects.create_superuser("root", "root@example.com", "pw")
-    client = Client()
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
 def events(user: User) -> None:
     record_event(EventType.LOGIN_SUCCEEDED, user=user)
     record_event(EventType.LOGIN_FAILED, details={"reason": "bad_password"})
@@ -31,25 +23,25 @@ def events(user: User) -> None:
 @pytest.mark.parametrize(
     "query", ["", "?type__exact=login_failed", "?q=alice", "?q=10.0.0.1", "?created_at__year=2020"]
 )
-def test_changelist_with_filters_and_search(admin_client_logged: Client, query: str) -> None:
-    response = admin_client_logged.get(URL + query)
+def test_changelist_with_filters_and_search(admin_client: Client, query: str) -> None:
+    response = admin_client.get(URL + query)
     assert response.status_code == 200
 
 
 @pytest.mark.usefixtures("events")
-def test_filter_by_type_narrows_the_list(admin_client_logged: Client) -> None:
-    response = admin_client_logged.get(URL + "?type__exact=login_failed")
+def test_filter_by_type_narrows_the_list(admin_client: Client) -> None:
+    response = admin_client.get(URL + "?type__exact=login_failed")
     assert response.context["cl"].result_count == 1
 
 
 @pytest.mark.usefixtures("events")
-def test_events_cannot_be_added_changed_or_deleted(admin_client_logged: Client) -> None:
+def test_events_cannot_be_added_changed_or_deleted(admin_client: Client) -> None:
     event = AuthEvent.objects.first()
     assert event is not None
-    assert admin_client_logged.get(URL + "add/").status_code == 403
-    assert admin_client_logged.post(f"{URL}{event.pk}/delete/", {"post": "yes"}).status_code == 403
-    detail = admin_client_logged.get(f"{URL}{event.pk}/change/")
+    assert admin_client.get(URL + "add/").status_code == 403
+    assert admin_client.post(f"{URL}{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    detail = admin_client.get(f"{URL}{event.pk}/change/")
     assert detail.status_code == 200  # view-only
-    admin_client_logged.post(f"{URL}{event.pk}/change/", {"type": "logout"})
+    admin_client.post(f"{URL}{event.pk}/change/", {"type": "logout"})
     event.refresh_from_db()
     assert event.type != "logout"

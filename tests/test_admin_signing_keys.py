@@ -19,13 +19,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/apiauth/signingkey/"
 
 
-@pytest.fixture
-def admin_client(client: Client) -> Client:
-    admin = User.objects.create_superuser("root", "root@example.com", "pw")
-    client.force_login(admin)
-    return client
-
-
 def action(client: Client, name: str, *keys: SigningKey) -> Any:
     data = {"action": name, "_selected_action": [str(k.pk) for k in keys]}
     return client.post(CHANGELIST, data, follow=True)
@@ -62,7 +55,7 @@ def test_rotate_now_action(admin_client: Client) -> None:
     assert "now signs" in response.content.decode()
     event = AuthEvent.objects.filter(type=EventType.SIGNING_KEY_ROTATED).latest("pk")
     assert event.user is not None
-    assert event.user.username == "root"
+    assert event.user.username == "admin"  # pytest-django's admin_user
 
 
 def test_retire_selected_refuses_the_only_active_key(admin_client: Client) -> None:

@@ -18,14 +18,6 @@ CHANGELIST = "/admin/apiauth/apikey/"
 KEY_PATTERN = re.compile(r"apiauth_[0-9A-Za-z]{12}_[0-9A-Za-z]{49}")
 
 
-@pytest.fixture
-def admin_client(password: str) -> Client:
-    admin = User.objects.create_superuser("root", "root@example.com", password)
-    client = Client()
-    client.force_login(admin)
-    return client
-
-
 def add(client: Client, owner: User, **fields: Any) -> Any:
     data = {"owner": owner.pk, "name": "deploy", "scopes": "read, write", "lifetime": "", **fields}
     return client.post(f"{CHANGELIST}add/", data, follow=True)

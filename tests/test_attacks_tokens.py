@@ -153,14 +153,23 @@ def test_cached_key_row_repr_shows_no_secret_hash(issue_key: Any) -> None:
 
 
 @pytest.fixture
-def key_clerk(password: str) -> Client:
+def staff_client(password: str) -> Callable[..., Client]:
+    """``staff_client(username, *codenames)``: a logged-in staff member holding only those permissions."""
     from django.contrib.auth.models import Permission
 
-    clerk = User.objects.create_user("clerk", password=password, is_staff=True)
-    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["add_apikey", "view_apikey"]))
-    client = Client()
-    client.force_login(clerk)
-    return client
+    def make(username: str, *codenames: str) -> Client:
+        member = User.objects.create_user(username, password=password, is_staff=True)
+        member.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+        client = Client()
+        client.force_login(member)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def key_clerk(staff_client: Callable[..., Client]) -> Client:
+    return staff_client("clerk", "add_apikey", "view_apikey")
 
 
 def _admin_add(client: Client, owner: User, scopes: str) -> Any:
@@ -188,14 +197,8 @@ def test_non_superuser_cannot_grant_a_scope_they_do_not_hold(key_clerk: Client, 
 
 
 @pytest.fixture
-def key_editor(password: str) -> Client:
-    from django.contrib.auth.models import Permission
-
-    editor = User.objects.create_user("editor", password=password, is_staff=True)
-    editor.user_permissions.add(*Permission.objects.filter(codename__in=["change_apikey", "view_apikey"]))
-    client = Client()
-    client.force_login(editor)
-    return client
+def key_editor(staff_client: Callable[..., Client]) -> Client:
+    return staff_client("editor", "change_apikey", "view_apikey")
 
 
 def _admin_change(client: Client, key: APIKey, scopes: str) -> Any:

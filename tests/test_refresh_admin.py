@@ -16,14 +16,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/apiauth/refreshtokenfamily/"
 
 
-@pytest.fixture
-def admin_client(db: None) -> Client:
-    admin = User.objects.create_superuser("root", "root@example.com", "root password 123")
-    client = Client()
-    client.force_login(admin)
-    return client
-
-
 def test_the_changelist_shows_state_and_ages(admin_client: Client, user: User) -> None:
     login_pair(APIClient())
     token = login_pair(APIClient())["refresh_token"]
@@ -70,7 +62,7 @@ def test_revoke_selected_revokes_through_the_service(admin_client: Client, user:
     ) == {RevocationReason.ADMIN}
     event = AuthEvent.objects.get(type=EventType.SESSION_REVOKED)
     assert event.user is not None
-    assert event.user.username == "root"
+    assert event.user.username == "admin"  # pytest-django's admin_user
 
 
 def test_families_cannot_be_added_or_deleted_in_the_admin(admin_client: Client, user: User) -> None:
