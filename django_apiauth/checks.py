@@ -50,6 +50,10 @@ API keys (``django_apiauth/api_keys/checks.py``):
 * ``apiauth.E025`` ``API_KEY_SCOPE_POLICY`` is not an importable callable.
 * ``apiauth.E026`` API-key lifetimes not positive, or the default above the maximum.
 * ``apiauth.E027`` ``API_KEY_MAX_PER_USER`` below 1.
+
+OAuth 2.0 authorization server (``django_apiauth/oauth/checks.py``):
+
+* ``apiauth.W150`` (deploy) the RFC 8414 metadata is served but ``JWT_ISSUER`` is not an https URL.
 """
 
 from __future__ import annotations
@@ -177,3 +181,6 @@ def register_all() -> None:
     """Called from ``AppConfig.ready``; registering twice is harmless (Django keeps a set)."""
     for check in ALL_CHECKS:
         checks.register(check, "apiauth")
+    from django_apiauth.oauth import checks as oauth_checks
+
+    oauth_checks.register()

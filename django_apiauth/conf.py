@@ -205,6 +205,10 @@ SPECS: dict[str, Spec] = {
     "API_KEY_MAX_PER_USER": Spec(
         100, (int,),
         "Most usable (not revoked, not expired) keys one user may hold; creating one more answers 400."),
+    # --- OAuth 2.0 authorization server (docs/oauth.md) -------------------------------------------------
+    "OAUTH_CLIENT_SECRET_OVERLAP": Spec(
+        timedelta(hours=24), DURATION,
+        "After an OAuth client's secret is rotated (admin action), the old secret keeps working this long."),
 }
 # fmt: on
 
@@ -304,6 +308,8 @@ class ApiAuthSettings:
     API_KEY_SCOPES = _Key[dict[str, str | None]]()
     API_KEY_SCOPE_POLICY = _Key[Callable[..., Any]](import_string)
     API_KEY_MAX_PER_USER = _Key[int]()
+    # OAuth 2.0 authorization server
+    OAUTH_CLIENT_SECRET_OVERLAP = _Key[timedelta](as_timedelta)
 
 
 apiauth_settings = ApiAuthSettings()

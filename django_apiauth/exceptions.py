@@ -53,3 +53,30 @@ class CrossSiteRequestRejected(ApiAuthError):
     error = "access_denied"
     status_code = 403
     default_description = "Cross-site requests may not use the refresh-token cookie."
+
+
+class InvalidClient(ApiAuthError):
+    """OAuth client authentication failed: unknown client, wrong secret, none sent (RFC 6749 §5.2)."""
+
+    error = "invalid_client"
+    status_code = 401
+    default_description = "Client authentication failed."
+
+
+class UnauthorizedClient(ApiAuthError):
+    """The authenticated client may not use this grant type (RFC 6749 §5.2)."""
+
+    error = "unauthorized_client"
+    default_description = "The client is not allowed to use this grant type."
+
+
+class UnsupportedGrantType(ApiAuthError):
+    error = "unsupported_grant_type"
+    default_description = "The grant type is not supported."
+
+
+class InvalidScope(ApiAuthError):
+    """A malformed scope, or one beyond what the grant allows (RFC 6749 §3.3, §5.2)."""
+
+    error = "invalid_scope"
+    default_description = "The requested scope is invalid or exceeds the grant."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, path
 
+from django_apiauth.oauth.urls import urlpatterns as oauth_urlpatterns
 from django_apiauth.views import api_keys, sessions, tokens
 from django_apiauth.views.jwks import JWKSView
 
@@ -24,3 +25,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api-keys/<int:key_id>/", api_keys.APIKeyDetailView.as_view(), name="api-key-detail"),
     path("api-keys/<int:key_id>/rotate/", api_keys.APIKeyRotateView.as_view(), name="api-key-rotate"),
 ]
+
+urlpatterns += oauth_urlpatterns

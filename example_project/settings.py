@@ -127,3 +127,7 @@ LOGGING = {
 APIAUTH["KEY_ENCRYPTION_KEYS"] = [k for k in os.environ.get("APIAUTH_KEY_ENCRYPTION_KEYS", "").split(",") if k]
 # --- login and refresh tokens (issue 4) -----------------------------------------------------------------
 APIAUTH["REFRESH_TOKEN_TRANSPORT"] = os.environ.get("APIAUTH_REFRESH_TOKEN_TRANSPORT", "body")
+# --- OAuth 2.0 authorization server ------------------------------------------------------------------------
+# The issuer identifier: `iss` of access tokens, of the RFC 8414 metadata and of authorization responses.
+# Use your https URL in production (`manage.py check --deploy` warns otherwise).
+APIAUTH["JWT_ISSUER"] = os.environ.get("APIAUTH_ISSUER", "http://127.0.0.1:8000")

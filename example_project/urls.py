@@ -20,3 +20,10 @@ handler500 = "django_apiauth.views.errors.server_error"
 from django_apiauth.views.jwks import JWKSView  # noqa: E402
 
 urlpatterns += [path(".well-known/jwks.json", JWKSView.as_view(), name="well-known-jwks")]
+
+# RFC 8414: the authorization server's metadata at the root of the issuer.
+from django_apiauth.views.oauth_endpoints import MetadataView  # noqa: E402
+
+urlpatterns += [
+    path(".well-known/oauth-authorization-server", MetadataView.as_view(), name="oauth-authorization-server"),
+]

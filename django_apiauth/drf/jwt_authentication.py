@@ -18,10 +18,11 @@ from rest_framework.request import Request
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidToken
-from django_apiauth.jwt.access import verify_access_token
+from django_apiauth.jwt.access import is_client_token, verify_access_token
 from django_apiauth.jwt.errors import MalformedToken, TokenTooLarge
 from django_apiauth.jwt.subjects import TokenUser, user_for_claims
 from django_apiauth.models.events import EventType
+from django_apiauth.oauth.integration import client_principal
 
 _HEADER_OVERHEAD = 64  # "Bearer " and stray whitespace around a token of the maximum size
 
@@ -39,14 +40,20 @@ class JWTAuthentication(BaseAuthentication):
     scheme_name = "jwt"
     keyword = "bearer"
 
-    def authenticate(self, request: Request) -> tuple[Any, dict[str, Any]] | None:
-        """``(user, claims)`` for a valid bearer token, ``None`` for another scheme, else 401."""
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        """``(user, claims)`` for a valid bearer token, ``None`` for another scheme, else 401.
+
+        An OAuth ``client_credentials`` token gives ``(AnonymousUser, ClientPrincipal)`` instead.
+        """
         try:
             token = self.get_token(request)
             if token is None:
                 return None
             claims = verify_access_token(token)
             self.validate_claims(claims, request)
+            if is_client_token(claims):
+                # A client acting for itself is never a user, whatever its id looks like.
+                return AnonymousUser(), client_principal(claims)
             user = self.get_user(claims)
         except InvalidToken as exc:
             self.token_rejected(request, exc)

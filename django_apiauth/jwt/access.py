@@ -1,7 +1,8 @@
 """Access tokens (RFC 9068 JWT profile): issue and verify. The public API of ``django_apiauth.jwt``.
 
 Issued tokens carry header ``{"typ": "at+jwt", "alg", "kid"}`` and claims ``iss``, ``sub``, ``aud``,
-``exp``, ``iat``, ``jti``, plus ``scope``, ``sid`` (refresh family) and ``client_id`` when given.
+``exp``, ``iat``, ``jti``, plus ``scope``, ``sid`` (refresh family) and ``client_id`` when given; a
+client's own token (OAuth ``client_credentials``) also carries ``gty``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from django_apiauth.jwt.errors import TokenTooLarge
 from django_apiauth.jwt.keystore import key_store
 from django_apiauth.jwt.signing import active_signing_material
 from django_apiauth.jwt.verified_tokens import copy_claims, verified_tokens
+
+#: ``gty`` of a client's own token: the grant type it came from.
+CLIENT_CREDENTIALS = "client_credentials"
 
 
 @dataclass(frozen=True)
@@ -45,26 +49,52 @@ def issue_access_token(
     ``sub`` is ``str(user.pk)``. Raises ``ValueError`` for a scope that is not an RFC 6749 scope-token and
     ``ConfigurationError`` for HS256 without ``JWT_ALLOW_HS256`` (system check E012 reports it first).
     """
+    claims = _registered_claims(str(user.pk))
+    scope = scope_claim(scopes)
+    optional = {"scope": scope, "sid": sid, "client_id": client_id}
+    claims.update({name: value for name, value in optional.items() if value})
+    return _sign(claims)
+
+
+def issue_client_access_token(client_id: str, *, scopes: Iterable[str] = ()) -> AccessToken:
+    """A ``client_credentials`` token (RFC 9068 §2.2): ``sub`` and ``client_id`` are the client's id.
+
+    ``gty`` marks it as a client's own token. The authentication classes trust that claim, never the shape
+    of ``sub``, to tell a client from a user: a client id may be any string, even a user's primary key.
+    """
+    claims = _registered_claims(client_id)
+    claims.update({"client_id": client_id, "gty": CLIENT_CREDENTIALS})
+    scope = scope_claim(scopes)
+    if scope:
+        claims["scope"] = scope
+    return _sign(claims)
+
+
+def is_client_token(claims: dict[str, Any]) -> bool:
+    """Whether verified ``claims`` are a client's own token (``client_credentials``), not a user's."""
+    return claims.get("gty") == CLIENT_CREDENTIALS and claims.get("client_id") == claims.get("sub")
+
+
+def _registered_claims(subject: str) -> dict[str, Any]:
+    lifetime = int(apiauth_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+    now = int(time.time())
+    return {
+        "iss": apiauth_settings.JWT_ISSUER,
+        "sub": subject,
+        "aud": apiauth_settings.JWT_AUDIENCE,
+        "exp": now + lifetime,
+        "iat": now,
+        "jti": secrets.token_urlsafe(16),
+    }
+
+
+def _sign(claims: dict[str, Any]) -> AccessToken:
     algorithm = apiauth_settings.JWT_ALGORITHM
     if algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
         raise ConfigurationError("JWT_ALGORITHM is HS256 but JWT_ALLOW_HS256 is not set.")
     material = active_signing_material(algorithm)
-    lifetime = int(apiauth_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
-    now = int(time.time())
-    jti = secrets.token_urlsafe(16)
-    claims: dict[str, Any] = {
-        "iss": apiauth_settings.JWT_ISSUER,
-        "sub": str(user.pk),
-        "aud": apiauth_settings.JWT_AUDIENCE,
-        "exp": now + lifetime,
-        "iat": now,
-        "jti": jti,
-    }
-    scope = scope_claim(scopes)
-    optional = {"scope": scope, "sid": sid, "client_id": client_id}
-    claims.update({name: value for name, value in optional.items() if value})
     token = codec.encode(claims, algorithm=material.algorithm, kid=material.kid, key=material.key)
-    return AccessToken(token=token, expires_in=lifetime, jti=jti, claims=claims)
+    return AccessToken(token=token, expires_in=claims["exp"] - claims["iat"], jti=claims["jti"], claims=claims)
 
 
 def verify_access_token(token: str) -> dict[str, Any]:

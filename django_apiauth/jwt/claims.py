@@ -17,7 +17,7 @@ from django_apiauth.jwt.errors import InvalidClaims, TokenExpired, TokenNotYetVa
 #: RFC 6749 §3.3 scope-token: printable ASCII except space, double quote and backslash.
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 _REQUIRED_STRINGS = ("sub", "jti")
-_OPTIONAL_STRINGS = ("scope", "sid", "client_id")
+_OPTIONAL_STRINGS = ("scope", "sid", "client_id", "gty")
 _FLOAT_MAX = int(sys.float_info.max)
 _FLOAT_MIN = -_FLOAT_MAX
 

@@ -2,13 +2,17 @@
 
 from django_apiauth.models.api_keys import APIKey
 from django_apiauth.models.events import AuthEvent, EventType
+from django_apiauth.models.oauth import AuthorizationCode, OAuthClient, OAuthConsent
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.models.signing_keys import SigningAlgorithm, SigningKey, SigningKeyState
 
 __all__ = [
     "APIKey",
     "AuthEvent",
+    "AuthorizationCode",
     "EventType",
+    "OAuthClient",
+    "OAuthConsent",
     "RefreshToken",
     "RefreshTokenFamily",
     "RevocationReason",

@@ -33,6 +33,13 @@ class EventType(models.TextChoices):
     MFA_DISABLED = "mfa_disabled", "MFA disabled"
     RATE_LIMITED = "rate_limited", "Rate limited"
     LOCKOUT = "lockout", "Lockout"
+    TOKEN_REVOKED = "token_revoked", "Token revoked"
+    OAUTH_CLIENT_AUTHENTICATED = "oauth_client_authenticated", "OAuth client authenticated"
+    OAUTH_CLIENT_FAILED = "oauth_client_failed", "OAuth client authentication failed"
+    OAUTH_CODE_ISSUED = "oauth_code_issued", "OAuth authorization code issued"
+    OAUTH_CODE_REUSED = "oauth_code_reused", "OAuth authorization code reused"
+    OAUTH_CONSENT_GRANTED = "oauth_consent_granted", "OAuth consent granted"
+    OAUTH_CONSENT_REVOKED = "oauth_consent_revoked", "OAuth consent revoked"
 
 
 class AuthEvent(models.Model):

@@ -24,6 +24,9 @@ class RevocationReason(models.TextChoices):
     USER_DEACTIVATED = "user_deactivated", "User deactivated"
     PASSWORD_CHANGED = "password_changed", "Password changed"
     ADMIN = "admin", "Revoked by an administrator"
+    CODE_REUSED = "code_reused", "Authorization code replayed"
+    CLIENT_REVOKED = "client_revoked", "Revoked by its OAuth client"
+    GRANT_REVOKED = "grant_revoked", "OAuth grant revoked by its user"
 
 
 class RefreshTokenFamilyQuerySet(models.QuerySet["RefreshTokenFamily"]):
@@ -39,7 +42,7 @@ class RefreshTokenFamily(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    # Room for the OAuth feature: the client the family was issued to (empty for first-party login).
+    # The OAuth client the family was issued to (empty for first-party login).
     client_id = models.CharField(max_length=255, blank=True, default="")
     scope = models.CharField(max_length=1000, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)

@@ -34,6 +34,7 @@ from django_apiauth.refresh.tokens import is_well_formed, token_digest
 # after that; revocation entries are kept this much longer than the family so none outlives its entry.
 ACCESS_TOKEN_MAX_LIFETIME = timedelta(days=1)
 _KEY = "apiauth:revoked-sid:{}"
+_JTI_KEY = "apiauth:revoked-jti:{}"
 #: sid -> True for sessions this process recently found live (bounded staleness, see module docstring).
 known_live: TTLCache[bool] = TTLCache(maxsize=50_000)
 
@@ -72,11 +73,26 @@ def check_session_not_revoked(claims: Mapping[str, Any]) -> None:
     if not apiauth_settings.CHECK_REVOKED_SESSIONS:
         return
     sid = claims.get("sid")
+    if sid is None and "gty" in claims:
+        _check_token_not_revoked(claims)
+        return
     if not isinstance(sid, str) or not sid or known_live.get(sid):
         return
     if is_session_revoked(sid):
         raise InvalidToken("The session of this access token has been revoked.")
     known_live.set(sid, True, apiauth_settings.REVOKED_SESSIONS_LOCAL_TTL.total_seconds())
+
+
+def remember_revoked_token(jti: str, expires_at: float) -> None:
+    """Put one access token without a family (an OAuth client's own token) on the revocation list."""
+    ttl = max(1, int(expires_at - timezone.now().timestamp()) + 60)
+    _cache().set(_JTI_KEY.format(jti), 1, ttl)
+
+
+def _check_token_not_revoked(claims: Mapping[str, Any]) -> None:
+    """A client's own token has no session: its ``jti`` is what revocation (RFC 7009) lists."""
+    if _cache().get(_JTI_KEY.format(claims.get("jti"))) is not None:
+        raise InvalidToken("This access token has been revoked.")
 
 
 def revoke_families(families: QuerySet[RefreshTokenFamily], reason: RevocationReason) -> list[str]:

@@ -74,7 +74,7 @@ def issue_family(user: Any, *, request: HttpRequest, scopes: Iterable[str] = (),
 
 
 @sensitive_variables("token")
-def rotate(token: object, *, request: HttpRequest) -> TokenPair:
+def rotate(token: object, *, request: HttpRequest, client_id: str = "") -> TokenPair:
     """Exchange a refresh token for a new pair, consuming it.
 
     Raises ``InvalidGrant`` for anything but a live, unused token of a live family (or, within
@@ -85,7 +85,7 @@ def rotate(token: object, *, request: HttpRequest) -> TokenPair:
         _refuse(_Decision(refused="malformed"), request)
     now = timezone.now()
     with transaction.atomic():
-        decision = _decide(token_digest(token), now)
+        decision = _decide(token_digest(token), now, client_id)
     # Events after the commit: sinks may be slow, and the family's row lock must not wait for them.
     if decision.pair is None:
         _refuse(decision, request)
@@ -108,7 +108,7 @@ def _refuse(decision: _Decision, request: HttpRequest) -> NoReturn:
     raise InvalidGrant(REFUSED)
 
 
-def _decide(digest: str, now: datetime) -> _Decision:
+def _decide(digest: str, now: datetime, client_id: str) -> _Decision:
     """Inside the transaction: lock the token and its family, then consume, replace or revoke."""
     token = (
         RefreshToken.objects.select_related("family", "family__user")
@@ -119,6 +119,8 @@ def _decide(digest: str, now: datetime) -> _Decision:
     if token is None:
         return _Decision(refused="unknown")
     family = token.family
+    if family.client_id != client_id:
+        return _Decision(refused="other_client")
     if family.revoked_at is not None:
         return _Decision(family=family, refused="revoked")
     if family.absolute_expires_at <= now:

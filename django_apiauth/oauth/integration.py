@@ -1,0 +1,111 @@
+"""Where the authorization server meets the rest of the app: scopes, principals, passwords, MFA, headers.
+
+Each function is the single place OAuth code asks one of these questions, so that the answer can come from
+the app's shared machinery without touching the flows.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as session_login
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.debug import sensitive_variables
+
+from django_apiauth.events.record import record_event
+from django_apiauth.models.events import EventType
+from django_apiauth.oauth.principal import ClientPrincipal
+
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+MAX_OTP_LENGTH = 64
+
+
+def invalid_client_scopes(scopes: list[str]) -> list[str]:
+    """Problems with the scopes a client is registered for (RFC 6749 §3.3 syntax)."""
+    return [f"invalid scope {scope!r}" for scope in scopes if not _SCOPE_TOKEN.fullmatch(scope)]
+
+
+def grantable_scopes(user: Any, scopes: Iterable[str]) -> list[str]:
+    """The subset of ``scopes`` ``user`` may be granted, in order (every well-formed scope until a
+    registry says otherwise)."""
+    return [scope for scope in scopes if _SCOPE_TOKEN.fullmatch(scope)]
+
+
+def client_principal(claims: dict[str, Any]) -> ClientPrincipal:
+    """``request.auth`` of a request made with a ``client_credentials`` token."""
+    return ClientPrincipal(
+        client_id=str(claims["client_id"]), scopes=frozenset(str(claims.get("scope", "")).split()), claims=claims
+    )
+
+
+@sensitive_variables("password")
+def check_password(request: HttpRequest, *, username: str, password: str) -> Any:
+    """The active user with these credentials, or ``None`` (and a ``login_failed`` event)."""
+    username = unicodedata.normalize("NFKC", username)
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        record_event(EventType.LOGIN_FAILED, request=request, details={"method": "oauth_page"}, aggregate=True)
+        return None
+    return user
+
+
+def needs_second_factor(request: HttpRequest, user: Any) -> bool:
+    """A user with a confirmed OTP device must have verified it in this very session (django-otp's
+    ``is_verified()``); a password-only session, such as the admin's, does not count."""
+    if not apps.is_installed("django_otp"):
+        return False
+    from django_otp import user_has_device
+
+    if not user_has_device(user, confirmed=True):
+        return False
+    verified = getattr(request.user, "is_verified", None)
+    if callable(verified):
+        return not verified()
+    return _session_device(request, user) is None
+
+
+def _session_device(request: HttpRequest, user: Any) -> Any:
+    """The device this session verified, read like ``OTPMiddleware`` does when it is not installed."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.models import Device
+
+    persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+    device = Device.from_persistent_id(persistent_id) if isinstance(persistent_id, str) else None
+    if device is None or device.user_id != user.pk or not device.confirmed:
+        return None
+    return device
+
+
+def verify_second_factor(request: HttpRequest, user: Any, code: str) -> bool:
+    """Check an OTP code against the user's devices; on success sign the user in to the session (if the
+    password step left them pending) and mark the session verified."""
+    if not apps.is_installed("django_otp") or not (0 < len(code) <= MAX_OTP_LENGTH) or not code.isascii():
+        return False
+    import django_otp
+
+    device = django_otp.match_token(user, code)
+    if device is None:
+        record_event(EventType.MFA_FAILED, request=request, user=user, details={"method": "oauth_page"}, aggregate=True)
+        return False
+    if not request.user.is_authenticated:
+        session_login(request, user)
+    django_otp.login(request, device)
+    return True
+
+
+def protect_page(response: HttpResponse, *, form_action: Iterable[str] = ()) -> HttpResponse:
+    """Headers of the login and consent pages: no framing, no referrer, forms only to us (and, for the
+    consent page, the client's redirect origin, which browsers check on the redirect after the POST)."""
+    sources = " ".join(["'self'", *form_action])
+    response["Content-Security-Policy"] = (
+        f"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action {sources}"
+    )
+    response["X-Frame-Options"] = "DENY"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response

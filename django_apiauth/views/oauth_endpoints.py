@@ -1,0 +1,168 @@
+"""The OAuth endpoints that machines call: token, revocation, introspection, metadata, and the user's grants.
+
+Token, revocation and introspection are plain Django views: their input is form-encoded only (RFC 6749
+§3.2), their errors are RFC 6749 §5.2 bodies with ``Cache-Control: no-store``, whatever the project's DRF
+settings say. They are CSRF-exempt: no cookie authenticates them, the client authenticates itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from django_apiauth.exceptions import ApiAuthError, InvalidClient, InvalidRequest
+from django_apiauth.oauth.consent import grants_of, revoke_grant
+from django_apiauth.oauth.rfc6749 import MAX_PARAMETER_LENGTH, authenticate_client, token_request
+from django_apiauth.oauth.rfc7009 import revoke_token
+from django_apiauth.oauth.rfc7662 import introspect
+from django_apiauth.oauth.rfc8414 import metadata
+from django_apiauth.views.errors import error_response
+from django_apiauth.views.tokens import NO_STORE, SessionEndpoint
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def oauth_error(exc: ApiAuthError) -> JsonResponse:
+    """RFC 6749 §5.2: 400 for every error but ``invalid_client`` (401, with a challenge); outages and rate
+    limits keep their own status."""
+    status = exc.status_code if exc.status_code >= 429 else 401 if isinstance(exc, InvalidClient) else 400
+    headers = {"WWW-Authenticate": 'Basic realm="oauth"'} if status == 401 else {}
+    return error_response(exc.error, exc.description, status, {**headers, "Pragma": "no-cache"})
+
+
+def form_parameters(request: HttpRequest) -> dict[str, str]:
+    """Each parameter once (§3.2), as a non-empty-able string of bounded length, from a form body only."""
+    content_type = request.content_type or ""
+    if content_type != FORM:
+        raise InvalidRequest("The request body must be application/x-www-form-urlencoded.")
+    if request.GET:
+        raise InvalidRequest("Parameters belong in the request body, not the URL.")
+    try:
+        body = request.POST
+    except SuspiciousOperation as exc:
+        raise InvalidRequest("The request body is too large or malformed.") from exc
+    params: dict[str, str] = {}
+    for name, values in body.lists():
+        if len(values) != 1:
+            raise InvalidRequest(f"The {name[:40]} parameter is repeated.")
+        value = values[0]
+        if len(value) > MAX_PARAMETER_LENGTH or "\x00" in value:
+            raise InvalidRequest(f"The {name[:40]} parameter is too long or malformed.")
+        params[name] = value
+    return params
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(sensitive_post_parameters("client_secret", "code", "code_verifier", "refresh_token"), "dispatch")
+class TokenView(View):
+    """``POST /auth/oauth/token/``."""
+
+    http_method_names = ["post"]
+
+    @sensitive_variables("params", "result", "body")
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            params = form_parameters(request)
+            result = token_request(request, params)
+        except ApiAuthError as exc:
+            return oauth_error(exc)
+        body: dict[str, Any] = {
+            "access_token": result.access.token,
+            "token_type": "Bearer",
+            "expires_in": result.access.expires_in,
+        }
+        if result.refresh_token is not None:
+            body["refresh_token"] = result.refresh_token
+        if result.scope:
+            body["scope"] = result.scope
+        return JsonResponse(body, headers=NO_STORE)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(sensitive_post_parameters("client_secret", "token"), "dispatch")
+class RevokeView(View):
+    """``POST /auth/oauth/revoke/`` (RFC 7009): 200 with an empty body, also for unknown tokens."""
+
+    http_method_names = ["post"]
+
+    @sensitive_variables("params")
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            params = form_parameters(request)
+            client = authenticate_client(request, params)
+            if "token" not in params:
+                raise InvalidRequest("The token parameter is required.")
+        except ApiAuthError as exc:
+            return oauth_error(exc)
+        revoke_token(request, client, params["token"], params.get("token_type_hint"))
+        return HttpResponse(status=200, headers=NO_STORE)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(sensitive_post_parameters("client_secret", "token"), "dispatch")
+class IntrospectView(View):
+    """``POST /auth/oauth/introspect/`` (RFC 7662): only confidential clients may ask."""
+
+    http_method_names = ["post"]
+
+    @sensitive_variables("params")
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            params = form_parameters(request)
+            client = authenticate_client(request, params)
+            if not client.is_confidential:
+                raise InvalidClient("Only confidential clients may introspect tokens.")
+            if "token" not in params:
+                raise InvalidRequest("The token parameter is required.")
+        except ApiAuthError as exc:
+            return oauth_error(exc)
+        return JsonResponse(introspect(client, params["token"], params.get("token_type_hint")), headers=NO_STORE)
+
+
+class MetadataView(View):
+    """``GET /.well-known/oauth-authorization-server`` (RFC 8414): public and cacheable."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        response = JsonResponse(metadata())
+        response["Cache-Control"] = "public, max-age=300"
+        return response
+
+
+class FirstPartyEndpoint(SessionEndpoint):
+    """The user's own endpoints: a token issued to a third-party client may not manage the user's grants."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        auth = request.auth
+        if isinstance(auth, dict) and auth.get("client_id"):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied("Tokens issued to OAuth clients cannot manage OAuth grants.")
+
+
+class GrantListView(FirstPartyEndpoint):
+    """``GET /auth/oauth/grants/``: the clients the user has authorised."""
+
+    def get(self, request: Request) -> Response:
+        return Response({"grants": grants_of(request.user)}, headers=NO_STORE)
+
+
+class GrantDetailView(FirstPartyEndpoint):
+    """``DELETE /auth/oauth/grants/<client_id>/``: forget the consent and revoke the client's sessions."""
+
+    def delete(self, request: Request, client_id: str) -> Response:
+        if not revoke_grant(request._request, request.user, client_id):
+            return Response(
+                {"error": "not_found", "error_description": "No grant for this client."}, status=404, headers=NO_STORE
+            )
+        return Response(status=204, headers=NO_STORE)
