@@ -84,9 +84,11 @@ def test_consent_then_code_exchange_gives_tokens_bound_to_the_client(browser: Cl
     assert response.status_code == 200, response.content
     assert response["Cache-Control"] == "no-store"
     body = response.json()
-    assert body["token_type"] == "Bearer" and body["scope"] == "read"
+    assert body["token_type"] == "Bearer"
+    assert body["scope"] == "read"
     family = RefreshTokenFamily.objects.get()
-    assert family.client_id == app.client.client_id and family.user_id == user.pk
+    assert family.client_id == app.client.client_id
+    assert family.user_id == user.pk
     whoami = Client().get("/api/whoami/", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
     assert whoami.status_code == 200
     assert whoami.json() == {"user": user.get_username(), "auth": "jwt", "scopes": ["read"]}
@@ -101,7 +103,8 @@ def test_state_and_iss_come_back_and_redirects_after_post_are_303(browser: Clien
     response = browser.post("/auth/oauth/authorize/", consent_form(page, "allow"))
     assert response.status_code == 303
     query = query_of(response["Location"])
-    assert query["state"] == "xyz-state" and query["iss"] == "https://auth.example.com"
+    assert query["state"] == "xyz-state"
+    assert query["iss"] == "https://auth.example.com"
     assert response["Location"].startswith(REDIRECT + "?")
 
 
@@ -126,7 +129,8 @@ def test_confidential_client_consent_is_remembered_per_scope_set(browser: Client
     app = confidential()
     get_code(browser, app.client.client_id, Pkce())
     again = browser.get(authorize_url(authorize_params(app.client.client_id, Pkce())))
-    assert again.status_code == 302 and "code" in query_of(again["Location"])
+    assert again.status_code == 302
+    assert "code" in query_of(again["Location"])
     wider = browser.get(authorize_url(authorize_params(app.client.client_id, Pkce(), scope="read write")))
     assert wider.status_code == 200  # a wider scope set is asked again
 

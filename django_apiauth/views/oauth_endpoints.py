@@ -24,8 +24,8 @@ from django_apiauth.oauth.rfc6749 import MAX_PARAMETER_LENGTH, authenticate_clie
 from django_apiauth.oauth.rfc7009 import revoke_token
 from django_apiauth.oauth.rfc7662 import introspect
 from django_apiauth.oauth.rfc8414 import metadata
+from django_apiauth.views.base import NO_STORE, AppEndpoint
 from django_apiauth.views.errors import error_response
-from django_apiauth.views.tokens import NO_STORE, SessionEndpoint
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -138,7 +138,7 @@ class MetadataView(View):
         return response
 
 
-class FirstPartyEndpoint(SessionEndpoint):
+class FirstPartyEndpoint(AppEndpoint):
     """The user's own endpoints: a token issued to a third-party client may not manage the user's grants."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
