@@ -94,6 +94,8 @@ def parse_authorization_request(params: QueryDict) -> AuthorizationRequest:
     state = _state(params, redirect_uri)
     base = AuthorizationRequest(client, redirect_uri, presented_uri is not None, (), state, "")
     values = _other_values(params, base)
+    if values["response_type"] is None:
+        raise base.error("invalid_request", "The response_type parameter is required.")
     if values["response_type"] != "code":
         raise base.error("unsupported_response_type", "Only response_type=code is supported.")
     if not client.allows_grant(GrantType.AUTHORIZATION_CODE):
