@@ -78,7 +78,9 @@ def test_omitted_scope_asks_for_the_registered_scopes(browser: Client) -> None:
 
 def test_the_consent_page_needs_a_logged_in_user_even_on_post() -> None:
     app = confidential()
-    response = Client().post("/auth/oauth/authorize/", {**authorize_params(app.client.client_id, Pkce()), "decision": "allow"})
+    response = Client().post(
+        "/auth/oauth/authorize/", {**authorize_params(app.client.client_id, Pkce()), "decision": "allow"}
+    )
     assert response.status_code == 303
     assert response["Location"].startswith("/auth/oauth/login/")
     assert not AuthorizationCode.objects.exists()

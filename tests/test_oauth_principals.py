@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 def client_token(app: Any, scope: str = "read") -> str:
     from django.test import Client
 
-    response = token_request(Client(), {"grant_type": "client_credentials", "scope": scope}, **basic(app.client.client_id, app.secret))
+    response = token_request(
+        Client(), {"grant_type": "client_credentials", "scope": scope}, **basic(app.client.client_id, app.secret)
+    )
     assert response.status_code == 200, response.content
     return str(response.json()["access_token"])
 

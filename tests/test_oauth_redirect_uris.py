@@ -28,7 +28,7 @@ NEAR_MISSES = [
     "https://client.example.com/%63allback",  # percent-encoding
     "https://client.example.com/callback/",  # trailing slash
     "https://client.example.com/callback/../callback",  # dot segments
-    "https://clіent.example.com/callback",  # IDN look-alike (Cyrillic i)
+    "https://clіent.example.com/callback",  # noqa: RUF001 - IDN look-alike (Cyrillic i)
     "https://xn--clent-e0e.example.com/callback",  # its punycode
     "https://client.example.com.evil.example/callback",  # suffix
     " https://client.example.com/callback",  # leading space

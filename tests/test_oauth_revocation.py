@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from django_apiauth.drf.jwt_authentication import JWTAuthentication
-
 from django_apiauth.jwt.access import issue_access_token
 from django_apiauth.models import AuthEvent, EventType, RefreshTokenFamily
 from tests.support.oauth import REDIRECT, Pkce, basic, confidential, get_code, public, token_request
@@ -45,7 +44,9 @@ def whoami(token: str) -> int:
 
 
 def test_revoking_the_refresh_token_ends_the_family(app: Any, tokens: dict[str, Any]) -> None:
-    response = post("/auth/oauth/revoke/", {"token": tokens["refresh_token"]}, **basic(app.client.client_id, app.secret))
+    response = post(
+        "/auth/oauth/revoke/", {"token": tokens["refresh_token"]}, **basic(app.client.client_id, app.secret)
+    )
     assert response.status_code == 200
     assert RefreshTokenFamily.objects.get().revoked_at is not None
     assert whoami(tokens["access_token"]) == 401
@@ -60,7 +61,9 @@ def test_revoking_the_access_token_ends_the_family(app: Any, tokens: dict[str, A
 
 def test_client_cannot_revoke_another_clients_token(tokens: dict[str, Any]) -> None:
     other = confidential(name="Other")
-    response = post("/auth/oauth/revoke/", {"token": tokens["refresh_token"]}, **basic(other.client.client_id, other.secret))
+    response = post(
+        "/auth/oauth/revoke/", {"token": tokens["refresh_token"]}, **basic(other.client.client_id, other.secret)
+    )
     assert response.status_code == 200
     assert RefreshTokenFamily.objects.get().revoked_at is None
 
@@ -103,7 +106,9 @@ def test_introspection_of_own_tokens(app: Any, tokens: dict[str, Any], user: Any
 
 def test_introspection_hides_other_clients_tokens_unless_allowed(tokens: dict[str, Any], user: Any) -> None:
     other = confidential(name="Other")
-    seen = post("/auth/oauth/introspect/", {"token": tokens["access_token"]}, **basic(other.client.client_id, other.secret))
+    seen = post(
+        "/auth/oauth/introspect/", {"token": tokens["access_token"]}, **basic(other.client.client_id, other.secret)
+    )
     assert seen.json() == {"active": False}
     server = confidential(name="Resource server", may_introspect=True)
     creds = basic(server.client.client_id, server.secret)

@@ -236,7 +236,9 @@ def test_inactive_client_is_invalid_client(app: Any) -> None:
 def test_refresh_rotates_within_the_family_and_detects_reuse(app: Any, code: str, pkce: Pkce) -> None:
     first = exchange(app, code, pkce.verifier).json()
     creds = basic(app.client.client_id, app.secret)
-    refreshed = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, **creds)
+    refreshed = token_request(
+        Client(), {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, **creds
+    )
     assert refreshed.status_code == 200
     assert refreshed.json()["refresh_token"] != first["refresh_token"]
     replay = token_request(Client(), {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}, **creds)
@@ -249,7 +251,9 @@ def test_refresh_token_is_bound_to_its_client(app: Any, code: str, pkce: Pkce) -
     other = confidential(name="Other")
     data = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
     assert_error(token_request(Client(), data, **basic(other.client.client_id, other.secret)), "invalid_grant")
-    first_party = Client().post("/auth/refresh/", {"refresh_token": first["refresh_token"]}, content_type="application/json")
+    first_party = Client().post(
+        "/auth/refresh/", {"refresh_token": first["refresh_token"]}, content_type="application/json"
+    )
     assert first_party.status_code == 401
     # Neither attempt consumed the token: its own client can still use it.
     own = token_request(Client(), data, **basic(app.client.client_id, app.secret))
@@ -270,7 +274,9 @@ def test_refresh_scope_may_narrow_but_not_widen(browser: Client, app: Any) -> No
 
 
 def test_client_credentials_issues_no_refresh_token(app: Any) -> None:
-    response = token_request(Client(), {"grant_type": "client_credentials", "scope": "read"}, **basic(app.client.client_id, app.secret))
+    response = token_request(
+        Client(), {"grant_type": "client_credentials", "scope": "read"}, **basic(app.client.client_id, app.secret)
+    )
     assert response.status_code == 200
     body = response.json()
     assert "refresh_token" not in body
@@ -287,5 +293,10 @@ def test_public_client_cannot_send_a_secret() -> None:
     from tests.support.oauth import public
 
     app = public()
-    data = {"grant_type": "authorization_code", "code": "a" * 43, "client_id": app.client.client_id, "client_secret": "x"}
+    data = {
+        "grant_type": "authorization_code",
+        "code": "a" * 43,
+        "client_id": app.client.client_id,
+        "client_secret": "x",
+    }
     assert_error(token_request(Client(), data), "invalid_client", 401)
