@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from django_apiauth import urls
 from django_apiauth.api_keys.service import IssuedKey
 from django_apiauth.views.base import AppEndpoint
+from django_apiauth.views import oauth_endpoints, oauth_pages
 from django_apiauth.views.jwks import JWKSView
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +137,17 @@ def test_every_endpoint_of_the_app_builds_on_the_base_view() -> None:
     views = [p.callback for p in urls.urlpatterns if isinstance(p, URLPattern)]
     classes = {getattr(view, "view_class", None) or getattr(view, "cls", None) for view in views}
     assert classes
-    for cls in classes - {JWKSView}:
+    # The OAuth protocol endpoints read form bodies only (RFC 6749 §3.2) and the authorization pages are HTML:
+    # plain Django views with their own RFC 6749 §5.2 errors (tests/test_oauth_token.py). The grants API is
+    # a JSON endpoint like the others.
+    protocol = {
+        oauth_pages.AuthorizeView,
+        oauth_pages.LoginView,
+        oauth_endpoints.TokenView,
+        oauth_endpoints.RevokeView,
+        oauth_endpoints.IntrospectView,
+    }
+    assert issubclass(oauth_endpoints.GrantListView, AppEndpoint)
+    for cls in classes - {JWKSView} - protocol:
         assert cls is not None
         assert issubclass(cls, AppEndpoint), cls

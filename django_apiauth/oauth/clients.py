@@ -142,4 +142,7 @@ def active_client(client_id: object) -> OAuthClient | None:
     """The active client with this id, ``None`` for anything else (wrong type, unknown, inactive)."""
     if not isinstance(client_id, str) or not client_id or len(client_id) > 64 or "\x00" in client_id:
         return None
-    return OAuthClient.objects.filter(client_id=client_id, is_active=True).first()
+    try:
+        return OAuthClient.objects.get(client_id=client_id, is_active=True)
+    except OAuthClient.DoesNotExist:
+        return None

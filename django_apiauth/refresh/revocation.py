@@ -86,13 +86,20 @@ def check_session_not_revoked(claims: Mapping[str, Any]) -> None:
 def remember_revoked_token(jti: str, expires_at: float) -> None:
     """Put one access token without a family (an OAuth client's own token) on the revocation list."""
     ttl = max(1, int(expires_at - timezone.now().timestamp()) + 60)
-    _cache().set(_JTI_KEY.format(jti), 1, ttl)
+    key = _JTI_KEY.format(jti)
+    known_live.discard(key)  # this process sees its own revocations at once
+    _cache().set(key, 1, ttl)
 
 
 def _check_token_not_revoked(claims: Mapping[str, Any]) -> None:
-    """A client's own token has no session: its ``jti`` is what revocation (RFC 7009) lists."""
-    if _cache().get(_JTI_KEY.format(claims.get("jti"))) is not None:
+    """A client's own token has no session: its ``jti`` is what revocation (RFC 7009) lists. Found-live
+    answers are remembered like sessions are (``REVOKED_SESSIONS_LOCAL_TTL``)."""
+    key = _JTI_KEY.format(claims.get("jti"))
+    if known_live.get(key):
+        return
+    if _cache().get(key) is not None:
         raise InvalidToken("This access token has been revoked.")
+    known_live.set(key, True, apiauth_settings.REVOKED_SESSIONS_LOCAL_TTL.total_seconds())
 
 
 def revoke_families(families: QuerySet[RefreshTokenFamily], reason: RevocationReason) -> list[str]:
