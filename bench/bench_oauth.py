@@ -97,9 +97,11 @@ def _request_rows(user: User) -> list[Result]:
         measure_view("first-party access token", view, {"Authorization": f"Bearer {first_party}"}),
         measure_view("OAuth access token (authorization_code)", view, {"Authorization": f"Bearer {oauth_user}"}),
         measure_view(
-            "OAuth client_credentials token", view, {"Authorization": f"Bearer {client_token['access_token']}"},
+            "OAuth client_credentials token",
+            view,
+            {"Authorization": f"Bearer {client_token['access_token']}"},
             note="client principal: no user lookup, one revocation-list read",
-        ),  # fmt: skip
+        ),
     ]
 
 

@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 
 from django_apiauth import urls
 from django_apiauth.api_keys.service import IssuedKey
-from django_apiauth.views.base import AppEndpoint
 from django_apiauth.views import oauth_endpoints, oauth_pages
+from django_apiauth.views.base import AppEndpoint
 from django_apiauth.views.jwks import JWKSView
 
 pytestmark = pytest.mark.django_db
