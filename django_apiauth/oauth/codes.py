@@ -90,7 +90,10 @@ def _sid(code: AuthorizationCode) -> str | None:
 def _redeem(client: OAuthClient, digest: str, redirect_uri: str | None, verifier: object) -> _Outcome:
     """Inside the transaction: lock, check every binding, consume (or revoke on replay)."""
     code = (
-        AuthorizationCode.objects.select_for_update().select_related("user", "family").filter(code_hash=digest).first()
+        AuthorizationCode.objects.select_for_update(of=("self",))
+        .select_related("user", "family")
+        .filter(code_hash=digest)
+        .first()
     )
     if code is None:
         return _Outcome(reason="unknown")
