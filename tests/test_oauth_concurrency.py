@@ -1,0 +1,50 @@
+"""Ten threads redeeming one authorization code at once, on a real PostgreSQL (row locks, real transactions)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from django_apiauth.models import AuthorizationCode, RefreshTokenFamily
+from django_apiauth.models.refresh import RevocationReason
+from tests.support.oauth import REDIRECT, Pkce, basic, confidential, get_code, token_request
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+THREADS = 10
+
+
+def test_one_code_one_winner_and_the_replays_revoke_it(user: Any) -> None:
+    app = confidential()
+    browser = Client()
+    browser.force_login(user)
+    pkce = Pkce()
+    code = get_code(browser, app.client.client_id, pkce)
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": pkce.verifier}
+    barrier = threading.Barrier(THREADS)
+    responses: list[Any] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        try:
+            barrier.wait()
+            response = token_request(Client(), data, **basic(app.client.client_id, app.secret))
+            with lock:
+                responses.append(response)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=one) for _ in range(THREADS)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert sorted(r.status_code for r in responses) == [200] + [400] * (THREADS - 1)
+    assert all(r.json()["error"] == "invalid_grant" for r in responses if r.status_code == 400)
+    family = RefreshTokenFamily.objects.get()  # one family issued, never two
+    assert family.revoked_reason == RevocationReason.CODE_REUSED
+    assert AuthorizationCode.objects.get().family_id == family.pk
