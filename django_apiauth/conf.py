@@ -154,7 +154,23 @@ SPECS: dict[str, Spec] = {
         "again, so a busy API does one cache read per session and interval instead of one per request. "
         "Bounds how late a revocation made by another process is seen (plus the cache write); 0 disables."),
     "LOGIN_SCOPES": Spec(
-        [], (list, tuple), "Scopes put into access tokens issued by the login endpoint.", (str,)),
+        [], (list, tuple),
+        "The scopes a login asks for when its body has no `scope`: each is granted if the registry "
+        "(`SCOPES`) allows it to the user, else left out.", (str,)),
+    "UPDATE_LAST_LOGIN": Spec(
+        True, (bool,),
+        "Set the user's `last_login` on every successful login, as Django's own login does (one UPDATE)."),
+    # --- scopes and claims (docs/scopes.md) ---------------------------------------------------------------
+    "SCOPES": Spec(
+        {}, (dict,),
+        "The scope registry: `{name: {\"description\": str, \"grant\": rule}}`, rule one of `\"anyone\"`, "
+        "`\"staff\"`, `\"superuser\"`, `\"perm:<app_label>.<codename>\"`, `\"group:<name>\"` or the import "
+        "string of a callable `(user) -> bool`. Login, refresh, API keys and OAuth clients grant from it."),
+    "ACCESS_TOKEN_CLAIMS": Spec(
+        None, (str, type(None)),
+        "Import string of a callable `(user, *, scopes, request) -> dict` whose claims are added to every "
+        "access token issued for a user. Registered claims (`iss`, `sub`, `aud`, `exp`, `scope`, ...) cannot "
+        "be overridden."),
     # --- API keys (issue 5) ----------------------------------------------------------------------------
     "API_KEY_PREFIX": Spec(
         "apiauth", (str,),
@@ -196,12 +212,13 @@ SPECS: dict[str, Spec] = {
         "key is refused by every process within this bound; 0 disables the cache."),
     "API_KEY_SCOPES": Spec(
         {}, (dict,),
-        "The scopes keys may carry, mapped to who may grant them: `None` (any active user), `\"is_staff\"`, "
-        "`\"is_superuser\"` or a permission `\"app_label.codename\"` (superusers hold every scope)."),
+        "Deprecated (warning `apiauth.W080`): use `SCOPES`. Its entries still join the registry, translated: "
+        "`None` -> `\"anyone\"`, `\"is_staff\"` -> `\"staff\"`, `\"is_superuser\"` -> `\"superuser\"`, "
+        "`\"app_label.codename\"` -> `\"perm:app_label.codename\"`."),
     "API_KEY_SCOPE_POLICY": Spec(
         "django_apiauth.api_keys.scopes.scopes_user_may_grant", (str,),
         "Import string of a callable `(user) -> iterable of scopes` deciding which scopes a user may put on a "
-        "key through the self-service endpoints. The default reads `API_KEY_SCOPES`."),
+        "key through the self-service endpoints. The default grants what the `SCOPES` registry allows."),
     "API_KEY_MAX_PER_USER": Spec(
         100, (int,),
         "Most usable (not revoked, not expired) keys one user may hold; creating one more answers 400."),
@@ -290,6 +307,9 @@ class ApiAuthSettings:
     CHECK_REVOKED_SESSIONS = _Key[bool]()
     REVOKED_SESSIONS_LOCAL_TTL = _Key[timedelta](as_timedelta)
     LOGIN_SCOPES = _Key[tuple[str, ...]](tuple)
+    UPDATE_LAST_LOGIN = _Key[bool]()
+    SCOPES = _Key[dict[str, Any]]()
+    ACCESS_TOKEN_CLAIMS = _Key[str | None]()
     # API keys (issue 5)
     API_KEY_PREFIX = _Key[str]()
     API_KEY_HEADER = _Key[str]()
@@ -301,7 +321,7 @@ class ApiAuthSettings:
     API_KEY_ROTATION_OVERLAP = _Key[timedelta](as_timedelta)
     API_KEY_LAST_USED_INTERVAL = _Key[timedelta](as_timedelta)
     API_KEY_CACHE_TTL = _Key[float](float)
-    API_KEY_SCOPES = _Key[dict[str, str | None]]()
+    API_KEY_SCOPES = _Key[dict[str, Any]]()
     API_KEY_SCOPE_POLICY = _Key[Callable[..., Any]](import_string)
     API_KEY_MAX_PER_USER = _Key[int]()
 
