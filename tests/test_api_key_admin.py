@@ -263,7 +263,7 @@ def test_an_unchanged_save_records_nothing(admin_client: Client, issue_key: Call
 def test_a_clerk_may_add_only_scopes_they_could_grant(
     client: Client, issue_key: Callable[..., IssuedKey], user: User, apiauth: Any
 ) -> None:
-    apiauth(API_KEY_SCOPES={"read": None, "admin": "is_superuser"})
+    apiauth(SCOPES={"read": {"grant": "anyone"}, "admin": {"grant": "superuser"}})
     clerk = User.objects.create_user("clerk", password="pw-clerk-123456", is_staff=True)
     clerk.user_permissions.add(*Permission.objects.filter(codename__in=["change_apikey", "view_apikey"]))
     client.force_login(clerk)

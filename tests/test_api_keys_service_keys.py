@@ -147,8 +147,9 @@ def test_admin_creates_a_service_key(admin_client: Client) -> None:
         {"owner": "", "service": "etl", "name": "loader", "scopes": "read", "lifetime": ""},
     )
 
-    assert response.status_code == 302
+    assert response.status_code == 200  # the key is shown on the POST's own page
     key = APIKey.objects.get()
+    assert f"apiauth_{key.lookup_id}_" in response.content.decode()
     assert (key.service, key.owner, key.scopes) == ("etl", None, ["read"])
     assert AuthEvent.objects.get(type=EventType.API_KEY_CREATED).details["service"] == "etl"
     assert "etl" in admin_client.get("/admin/apiauth/apikey/").content.decode()
