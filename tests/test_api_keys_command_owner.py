@@ -32,11 +32,11 @@ def test_case_insensitive_match_when_unambiguous(user: Any) -> None:
 
 
 def test_ambiguous_case_insensitive_match_is_refused(make_user: Callable[..., Any]) -> None:
-    make_user("Bob")
+    first = make_user("Bob")
     make_user("BOB")
 
     with pytest.raises(CommandError, match="but for case"):
-        _create("bob")
+        _create(first.get_username().lower())
     assert not APIKey.objects.exists()
 
 
