@@ -55,6 +55,13 @@ class CrossSiteRequestRejected(ApiAuthError):
     default_description = "Cross-site requests may not use the refresh-token cookie."
 
 
+class InvalidScope(ApiAuthError):
+    """A ``scope`` parameter that is malformed, or asks for more than may be granted (RFC 6749 §5.2)."""
+
+    error = "invalid_scope"
+    default_description = "The requested scope is invalid."
+
+
 class InvalidClient(ApiAuthError):
     """OAuth client authentication failed: unknown client, wrong secret, none sent (RFC 6749 §5.2)."""
 
@@ -73,10 +80,3 @@ class UnauthorizedClient(ApiAuthError):
 class UnsupportedGrantType(ApiAuthError):
     error = "unsupported_grant_type"
     default_description = "The grant type is not supported."
-
-
-class InvalidScope(ApiAuthError):
-    """A malformed scope, or one beyond what the grant allows (RFC 6749 §3.3, §5.2)."""
-
-    error = "invalid_scope"
-    default_description = "The requested scope is invalid or exceeds the grant."

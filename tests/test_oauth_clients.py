@@ -65,7 +65,8 @@ def test_rotation_keeps_the_old_secret_for_the_overlap(settings: Any) -> None:
         ({"redirect_uris": ["ftp://x/cb"]}, "invalid redirect URI"),
         ({"redirect_uris": [REDIRECT + "#f"]}, "invalid redirect URI"),
         ({"redirect_uris": ["relative/cb"]}, "invalid redirect URI"),
-        ({"scopes": ['bad"scope']}, "invalid scope"),
+        ({"scopes": ['bad"scope']}, "unknown scope"),
+        ({"scopes": ["not-registered"]}, "unknown scope"),
     ],
 )
 def test_invalid_registration(kwargs: dict[str, Any], message: str) -> None:
@@ -120,7 +121,9 @@ def test_command_refuses_bad_registration() -> None:
 
 
 def test_create_client_deduplicates() -> None:
-    app = create_client(name="x", client_type="confidential", grant_types=["client_credentials"] * 2, scopes=["a", "a"])
+    app = create_client(
+        name="x", client_type="confidential", grant_types=["client_credentials"] * 2, scopes=["read", "read"]
+    )
     assert app.client.grant_types == ["client_credentials"]
-    assert app.client.scope == "a"
+    assert app.client.scope == "read"
     assert str(app.client).startswith("x (cl_")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +14,7 @@ from rest_framework.views import APIView
 from django_apiauth.drf.jwt_authentication import JWTAuthentication, StatelessJWTAuthentication
 from django_apiauth.drf.scopes import HasScope
 from django_apiauth.jwt.access import issue_access_token, verify_access_token
-from django_apiauth.oauth.principal import ClientPrincipal
+from django_apiauth.scopes.principals import ClientPrincipal
 from tests.support.oauth import basic, confidential, token_request
 
 pytestmark = pytest.mark.django_db
@@ -105,9 +104,12 @@ def test_client_token_is_refused_by_is_authenticated_views() -> None:
     assert response.status_code in (401, 403)
 
 
-def test_principal_repr_and_accessors() -> None:
-    principal = ClientPrincipal(client_id="cl_x", scopes=frozenset({"read"}), claims={"jti": "j"})
-    assert principal.service == "cl_x"
-    assert principal.get("jti") == "j"
-    assert "claims" not in repr(principal)
-    assert AnonymousUser().is_authenticated is False
+def test_principal_is_a_machine_without_user_attributes() -> None:
+    from django_apiauth.oauth.integration import client_principal
+
+    principal = client_principal({"client_id": "cl_x", "sub": "cl_x", "scope": "read write", "jti": "j"})
+    assert principal.client_id == "cl_x"
+    assert principal.scopes == frozenset({"read", "write"})
+    assert principal.is_machine
+    assert not hasattr(principal, "pk")
+    assert not hasattr(principal, "is_staff")

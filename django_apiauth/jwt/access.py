@@ -13,11 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.http import HttpRequest
+
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.crypto.keys import HS256
 from django_apiauth.exceptions import ConfigurationError
 from django_apiauth.jwt import codec
 from django_apiauth.jwt.claims import check_identity, check_times, scope_claim
+from django_apiauth.jwt.custom_claims import custom_claims
 from django_apiauth.jwt.errors import TokenTooLarge
 from django_apiauth.jwt.keystore import key_store
 from django_apiauth.jwt.signing import active_signing_material
@@ -43,58 +46,73 @@ def issue_access_token(
     scopes: Iterable[str] = (),
     sid: str | None = None,
     client_id: str | None = None,
+    request: HttpRequest | None = None,
 ) -> AccessToken:
     """Sign a new access token for ``user`` with the active ``JWT_ALGORITHM`` key (created if none).
 
-    ``sub`` is ``str(user.pk)``. Raises ``ValueError`` for a scope that is not an RFC 6749 scope-token and
-    ``ConfigurationError`` for HS256 without ``JWT_ALLOW_HS256`` (system check E012 reports it first).
+    ``sub`` is ``str(user.pk)``; the ``ACCESS_TOKEN_CLAIMS`` hook adds its claims (``jwt.custom_claims``).
+    Raises ``ValueError`` for a scope that is not an RFC 6749 scope-token, ``ClaimsHookError`` for a hook
+    that returns a registered claim or something else than a JSON object, and ``ConfigurationError`` for
+    HS256 without ``JWT_ALLOW_HS256`` (system check E012 reports it first).
     """
-    claims = _registered_claims(str(user.pk))
+    algorithm = apiauth_settings.JWT_ALGORITHM
+    if algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
+        raise ConfigurationError("JWT_ALGORITHM is HS256 but JWT_ALLOW_HS256 is not set.")
+    material = active_signing_material(algorithm)
+    lifetime = int(apiauth_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+    now = int(time.time())
+    jti = secrets.token_urlsafe(16)
+    scopes = tuple(scopes)
+    claims: dict[str, Any] = custom_claims(user, scopes=scopes, request=request)
+    claims |= {
+        "iss": apiauth_settings.JWT_ISSUER,
+        "sub": str(user.pk),
+        "aud": apiauth_settings.JWT_AUDIENCE,
+        "exp": now + lifetime,
+        "iat": now,
+        "jti": jti,
+    }
     scope = scope_claim(scopes)
     optional = {"scope": scope, "sid": sid, "client_id": client_id}
     claims.update({name: value for name, value in optional.items() if value})
-    return _sign(claims)
+    token = codec.encode(claims, algorithm=material.algorithm, kid=material.kid, key=material.key)
+    return AccessToken(token=token, expires_in=lifetime, jti=jti, claims=claims)
 
 
 def issue_client_access_token(client_id: str, *, scopes: Iterable[str] = ()) -> AccessToken:
     """A ``client_credentials`` token (RFC 9068 §2.2): ``sub`` and ``client_id`` are the client's id.
 
     ``gty`` marks it as a client's own token. The authentication classes trust that claim, never the shape
-    of ``sub``, to tell a client from a user: a client id may be any string, even a user's primary key.
+    of ``sub``, to tell a client from a user: a client id may be any string, even a user's primary key. No
+    custom claims: the hook speaks of users.
     """
-    claims = _registered_claims(client_id)
-    claims.update({"client_id": client_id, "gty": CLIENT_CREDENTIALS})
+    algorithm = apiauth_settings.JWT_ALGORITHM
+    if algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
+        raise ConfigurationError("JWT_ALGORITHM is HS256 but JWT_ALLOW_HS256 is not set.")
+    material = active_signing_material(algorithm)
+    lifetime = int(apiauth_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+    now = int(time.time())
+    jti = secrets.token_urlsafe(16)
+    claims: dict[str, Any] = {
+        "iss": apiauth_settings.JWT_ISSUER,
+        "sub": client_id,
+        "aud": apiauth_settings.JWT_AUDIENCE,
+        "exp": now + lifetime,
+        "iat": now,
+        "jti": jti,
+        "client_id": client_id,
+        "gty": CLIENT_CREDENTIALS,
+    }
     scope = scope_claim(scopes)
     if scope:
         claims["scope"] = scope
-    return _sign(claims)
+    token = codec.encode(claims, algorithm=material.algorithm, kid=material.kid, key=material.key)
+    return AccessToken(token=token, expires_in=lifetime, jti=jti, claims=claims)
 
 
 def is_client_token(claims: dict[str, Any]) -> bool:
     """Whether verified ``claims`` are a client's own token (``client_credentials``), not a user's."""
     return claims.get("gty") == CLIENT_CREDENTIALS and claims.get("client_id") == claims.get("sub")
-
-
-def _registered_claims(subject: str) -> dict[str, Any]:
-    lifetime = int(apiauth_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
-    now = int(time.time())
-    return {
-        "iss": apiauth_settings.JWT_ISSUER,
-        "sub": subject,
-        "aud": apiauth_settings.JWT_AUDIENCE,
-        "exp": now + lifetime,
-        "iat": now,
-        "jti": secrets.token_urlsafe(16),
-    }
-
-
-def _sign(claims: dict[str, Any]) -> AccessToken:
-    algorithm = apiauth_settings.JWT_ALGORITHM
-    if algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
-        raise ConfigurationError("JWT_ALGORITHM is HS256 but JWT_ALLOW_HS256 is not set.")
-    material = active_signing_material(algorithm)
-    token = codec.encode(claims, algorithm=material.algorithm, kid=material.kid, key=material.key)
-    return AccessToken(token=token, expires_in=claims["exp"] - claims["iat"], jti=claims["jti"], claims=claims)
 
 
 def verify_access_token(token: str) -> dict[str, Any]:

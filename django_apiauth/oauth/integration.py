@@ -6,7 +6,6 @@ the app's shared machinery without touching the flows.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
@@ -19,28 +18,35 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.events.record import record_event
 from django_apiauth.models.events import EventType
-from django_apiauth.oauth.principal import ClientPrincipal
+from django_apiauth.scopes.grants import grant_for_user
+from django_apiauth.scopes.principals import ClientPrincipal
+from django_apiauth.scopes.registry import describe, known_scopes
 
-_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 MAX_OTP_LENGTH = 64
 
 
 def invalid_client_scopes(scopes: list[str]) -> list[str]:
-    """Problems with the scopes a client is registered for (RFC 6749 §3.3 syntax)."""
-    return [f"invalid scope {scope!r}" for scope in scopes if not _SCOPE_TOKEN.fullmatch(scope)]
+    """Problems with the scopes a client is registered for: each must be in the scope registry."""
+    known = known_scopes()
+    return [f"unknown scope {scope!r} (not in APIAUTH['SCOPES'])" for scope in scopes if scope not in known]
 
 
 def grantable_scopes(user: Any, scopes: Iterable[str]) -> list[str]:
-    """The subset of ``scopes`` ``user`` may be granted, in order (every well-formed scope until a
-    registry says otherwise)."""
-    return [scope for scope in scopes if _SCOPE_TOKEN.fullmatch(scope)]
+    """The subset of ``scopes`` ``user`` may be granted now, in order (the registry's grant rules)."""
+    return list(grant_for_user(user, tuple(scopes)))
+
+
+def describe_scopes(scopes: Iterable[str]) -> list[dict[str, str]]:
+    """Names and registry descriptions, for the consent page."""
+    names = list(scopes)
+    descriptions = describe(names)
+    return [{"name": name, "description": descriptions.get(name, "")} for name in names]
 
 
 def client_principal(claims: dict[str, Any]) -> ClientPrincipal:
     """``request.auth`` of a request made with a ``client_credentials`` token."""
-    return ClientPrincipal(
-        client_id=str(claims["client_id"]), scopes=frozenset(str(claims.get("scope", "")).split()), claims=claims
-    )
+    scopes = frozenset(str(claims.get("scope", "")).split())
+    return ClientPrincipal(client=str(claims["client_id"]), scopes=scopes, claims=claims)
 
 
 @sensitive_variables("password")

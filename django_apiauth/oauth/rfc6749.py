@@ -26,15 +26,14 @@ from django_apiauth.exceptions import (
     UnauthorizedClient,
     UnsupportedGrantType,
 )
-from django_apiauth.jwt.access import AccessToken, issue_access_token, issue_client_access_token
+from django_apiauth.jwt.access import AccessToken, issue_client_access_token
 from django_apiauth.models.events import EventType
 from django_apiauth.models.oauth import OAuthClient
-from django_apiauth.models.refresh import RefreshToken
-from django_apiauth.oauth.authorization import MAX_SCOPE_LENGTH
 from django_apiauth.oauth.clients import active_client, secret_matches
 from django_apiauth.oauth.codes import exchange_code
 from django_apiauth.refresh.service import REFUSED, TokenPair, rotate
-from django_apiauth.refresh.tokens import is_well_formed, token_digest
+from django_apiauth.refresh.tokens import is_well_formed
+from django_apiauth.scopes.parsing import parse_scope
 
 CLIENT_REFUSED = "Client authentication failed."
 MAX_PARAMETER_LENGTH = 4096
@@ -126,50 +125,28 @@ def _authorization_code(request: HttpRequest, client: OAuthClient, params: Mappi
     return _from_pair(pair)
 
 
-def _from_pair(pair: TokenPair, access: AccessToken | None = None) -> TokenResult:
-    access = access or pair.access
+def _from_pair(pair: TokenPair) -> TokenResult:
+    access = pair.access
     return TokenResult(access=access, scope=str(access.claims.get("scope", "")), refresh_token=pair.refresh_token)
 
 
 @sensitive_variables("token")
 def _refresh_token(request: HttpRequest, client: OAuthClient, params: Mapping[str, str]) -> TokenResult:
     """§6: rotation with reuse detection as for first-party refresh, bound to the client; the scope may
-    only narrow, and the narrower scope applies to the new access token."""
+    only narrow (``invalid_scope`` otherwise, and the token is not consumed)."""
     token = params.get("refresh_token")
     if not is_well_formed(token):
         raise InvalidGrant(REFUSED)
-    family = RefreshToken.objects.filter(token_hash=token_digest(token)).values_list("family__scope", flat=True)
-    original = family.first()
-    narrowed = _narrowed_scope(params.get("scope"), original)
-    pair = rotate(token, request=request, client_id=client.client_id)
-    if narrowed is None:
-        return _from_pair(pair)
-    access = issue_access_token(pair.family.user, scopes=narrowed, sid=pair.family.sid, client_id=client.client_id)
-    return _from_pair(pair, access)
-
-
-def _narrowed_scope(requested: str | None, original: str | None) -> list[str] | None:
-    if requested is None or original is None:
-        return None
-    asked = _parse_scope(requested)
-    if not set(asked) <= set(original.split()):
-        raise InvalidScope("The scope may only narrow the original grant.")
-    return asked
-
-
-def _parse_scope(value: str) -> list[str]:
-    names = value.split(" ")
-    if len(value) > MAX_SCOPE_LENGTH or not value or "" in names or not value.isascii() or not value.isprintable():
-        raise InvalidScope("The scope parameter is malformed.")
-    if any(c in value for c in '"\\'):
-        raise InvalidScope("The scope parameter is malformed.")
-    return list(dict.fromkeys(names))
+    requested = params.get("scope")
+    scope = parse_scope(requested) if requested is not None else None
+    pair = rotate(token, request=request, scope=scope, client_id=client.client_id)
+    return _from_pair(pair)
 
 
 def _client_credentials(request: HttpRequest, client: OAuthClient, params: Mapping[str, str]) -> TokenResult:
     """§4.4: a confidential client's own token, no refresh token; scopes among those registered."""
     requested = params.get("scope")
-    scopes = _parse_scope(requested) if requested is not None else client.scope.split()
+    scopes = list(parse_scope(requested)) if requested is not None else client.scope.split()
     if not set(scopes) <= client.scopes:
         raise InvalidScope("The client is not registered for every requested scope.")
     access = issue_client_access_token(client.client_id, scopes=scopes)

@@ -105,7 +105,7 @@ class AuthorizeView(View):
         context = {
             "client": authz.client,
             "username": request.user.get_username(),
-            "scopes": [{"name": scope, "description": ""} for scope in authz.scopes],
+            "scopes": integration.describe_scopes(authz.scopes),
             "redirect_origin": _origin(authz.redirect_uri),
             "fields": authz.as_form_fields(),
             "action": reverse("apiauth:oauth-authorize"),
