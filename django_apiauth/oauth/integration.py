@@ -6,17 +6,17 @@ the app's shared machinery without touching the flows.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth import authenticate
 from django.contrib.auth import login as session_login
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.events.record import record_event
+from django_apiauth.exceptions import InvalidGrant
+from django_apiauth.login.password import authenticate_password
 from django_apiauth.models.events import EventType
 from django_apiauth.scopes.grants import grant_for_user
 from django_apiauth.scopes.principals import ClientPrincipal
@@ -51,13 +51,13 @@ def client_principal(claims: dict[str, Any]) -> ClientPrincipal:
 
 @sensitive_variables("password")
 def check_password(request: HttpRequest, *, username: str, password: str) -> Any:
-    """The active user with these credentials, or ``None`` (and a ``login_failed`` event)."""
-    username = unicodedata.normalize("NFKC", username)
-    user = authenticate(request, username=username, password=password)
-    if user is None or not user.is_active:
-        record_event(EventType.LOGIN_FAILED, request=request, details={"method": "oauth_page"}, aggregate=True)
+    """The active user with these credentials, or ``None``, through the app's one authenticate service
+    (its brute-force counters, Django's signals and the ``login_failed`` event). Other refusals (a wait
+    imposed by the counters, an outage of the shared cache) are raised for the page to show."""
+    try:
+        return authenticate_password(request, username=username, password=password)
+    except InvalidGrant:
         return None
-    return user
 
 
 def needs_second_factor(request: HttpRequest, user: Any) -> bool:

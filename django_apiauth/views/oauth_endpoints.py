@@ -35,6 +35,9 @@ def oauth_error(exc: ApiAuthError) -> JsonResponse:
     limits keep their own status."""
     status = exc.status_code if exc.status_code >= 429 else 401 if isinstance(exc, InvalidClient) else 400
     headers = {"WWW-Authenticate": 'Basic realm="oauth"'} if status == 401 else {}
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return error_response(exc.error, exc.description, status, {**headers, "Pragma": "no-cache"})
 
 

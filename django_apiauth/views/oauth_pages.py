@@ -21,6 +21,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from django_apiauth.exceptions import ApiAuthError
 from django_apiauth.oauth import integration
 from django_apiauth.oauth.authorization import (
     AuthorizationRedirectError,
@@ -139,7 +140,14 @@ class LoginView(View):
         if request.POST.get("step") == "otp":
             return self._second_factor(request, next_url)
         username, password = _field(request, "username"), _field(request, "password")
-        user = integration.check_password(request, username=username, password=password) if username else None
+        try:
+            user = integration.check_password(request, username=username, password=password) if username else None
+        except ApiAuthError as exc:  # a wait imposed by the brute-force counters, an outage
+            response = self._page(request, next_url, step="password", error=exc.description, status=exc.status_code)
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is not None:
+                response["Retry-After"] = str(retry_after)
+            return response
         if user is None or not password:
             return self._page(request, next_url, step="password", error="Invalid username or password.", status=400)
         if integration.needs_second_factor(request, user):
