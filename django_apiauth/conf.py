@@ -138,7 +138,8 @@ SPECS: dict[str, Spec] = {
     "REFRESH_COOKIE_ALLOWED_ORIGINS": Spec(
         [], (list, tuple),
         "Origins (`https://app.example.com`) besides the API's own that may send cookie-carried refresh "
-        "tokens. A request with any other `Origin` header is refused (CSRF defence).", (str,)),
+        "tokens. A request with any other `Origin` header is refused (CSRF defence). Unset: the CORS allowed "
+        "origins (`CORS[\"ALLOWED_ORIGINS\"]`, else django-cors-headers' `CORS_ALLOWED_ORIGINS`).", (str,)),
     "REFRESH_COOKIE_CSRF_HEADER": Spec(
         "X-Requested-With", (str,),
         "A header that cookie-carried refresh and logout requests must send (any value). Cross-site forms "
@@ -205,6 +206,25 @@ SPECS: dict[str, Spec] = {
     "API_KEY_MAX_PER_USER": Spec(
         100, (int,),
         "Most usable (not revoked, not expired) keys one user may hold; creating one more answers 400."),
+    # --- HTTP edge: security headers, HTTPS, CORS (docs/http_security.md) ------------------------------
+    "SECURITY_HEADERS": Spec(
+        {}, (dict,),
+        "Overrides of the headers `SecurityHeadersMiddleware` adds when the response lacks them: `CSP` (a dict "
+        "directive -> list of sources, replacing the strict default directive by directive), "
+        "`HSTS_SECONDS`, `HSTS_INCLUDE_SUBDOMAINS`, `HSTS_PRELOAD`, `REFERRER_POLICY`, `HTML_REFERRER_POLICY`, "
+        "`CROSS_ORIGIN_OPENER_POLICY`, `CROSS_ORIGIN_RESOURCE_POLICY`, `PERMISSIONS_POLICY`. See "
+        "docs/http_security.md for the defaults."),
+    "REQUIRE_HTTPS": Spec(
+        True, (bool,),
+        "Outside `DEBUG`, `SecurityHeadersMiddleware` refuses with a JSON 400 a plain-HTTP request that presents "
+        "or asks for a credential (login, refresh, a bearer token, an API key), unless its `Host` is loopback. "
+        "Turn off only behind a TLS-terminating proxy, and then set `SECURE_PROXY_SSL_HEADER` (W040)."),
+    "CORS": Spec(
+        {}, (dict,),
+        "Cross-origin access through django-cors-headers: `ALLOWED_ORIGINS` (list of `scheme://host[:port]`), "
+        "`ALLOW_CREDENTIALS` (bool, needed for cookie refresh) and `EXPOSE_HEADERS` (default `RateLimit`, "
+        "`RateLimit-Policy`, `Retry-After`, `WWW-Authenticate`). The app's HTML pages and the admin never "
+        "answer CORS. Do not also set `CORS_ALLOWED_ORIGINS` (E041)."),
 }
 # fmt: on
 
@@ -285,7 +305,7 @@ class ApiAuthSettings:
     REFRESH_COOKIE_NAME = _Key[str]()
     REFRESH_COOKIE_PATHS = _Key[tuple[str, ...]](tuple)
     REFRESH_COOKIE_SAMESITE = _Key[str]()
-    REFRESH_COOKIE_ALLOWED_ORIGINS = _Key[tuple[str, ...]](tuple)
+    REFRESH_COOKIE_ALLOWED_ORIGINS = _Key[tuple[str, ...]](tuple)  # read through refresh_cookie_origins()
     REFRESH_COOKIE_CSRF_HEADER = _Key[str]()
     CHECK_REVOKED_SESSIONS = _Key[bool]()
     REVOKED_SESSIONS_LOCAL_TTL = _Key[timedelta](as_timedelta)
@@ -304,6 +324,10 @@ class ApiAuthSettings:
     API_KEY_SCOPES = _Key[dict[str, str | None]]()
     API_KEY_SCOPE_POLICY = _Key[Callable[..., Any]](import_string)
     API_KEY_MAX_PER_USER = _Key[int]()
+    # HTTP edge
+    SECURITY_HEADERS = _Key[dict[str, Any]]()
+    REQUIRE_HTTPS = _Key[bool]()
+    CORS = _Key[dict[str, Any]]()
 
 
 apiauth_settings = ApiAuthSettings()

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers (CSP, COOP, CORP, Permissions-Policy...), HTTPS for credentials, CORS classification.
+    "django_apiauth.middleware.SecurityHeadersMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,13 +102,14 @@ APIAUTH["API_KEY_SCOPES"] = {"read": None, "write": None, "admin": "is_staff"}
 if os.environ.get("APIAUTH_API_KEY_QUERY_PARAM"):
     APIAUTH["API_KEY_QUERY_PARAM"] = os.environ["APIAUTH_API_KEY_QUERY_PARAM"]
 
-CORS_ALLOWED_ORIGINS = [o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "http://localhost:3000").split(",") if o]
-CORS_ALLOW_CREDENTIALS = True
+# Cross-origin callers (django-cors-headers, configured through APIAUTH); the refresh cookie accepts the same
+# origins. Plain-HTTP requests carrying credentials are refused outside DEBUG, except on localhost.
+APIAUTH["CORS"] = {
+    "ALLOWED_ORIGINS": [o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "http://localhost:3000").split(",") if o],
+    "ALLOW_CREDENTIALS": True,
+}
 
-# Security headers (SecurityMiddleware and friends).
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Security headers beyond SecurityHeadersMiddleware's defaults.
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "django_apiauth.views.errors.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_apiauth.middleware.SecurityHeadersMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,7 +84,9 @@ APIAUTH.update(
     API_KEY_SCOPES={"read": None, "write": None, "admin": "is_staff", "billing": "auth.view_user"},
 )
 
-CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+APIAUTH["CORS"] = {"ALLOWED_ORIGINS": ["https://app.example.com"], "ALLOW_CREDENTIALS": True}
+# The test client talks plain HTTP to "testserver"; the HTTPS requirement is tested by turning it back on.
+APIAUTH["REQUIRE_HTTPS"] = False
 CSRF_FAILURE_VIEW = "django_apiauth.views.errors.csrf_failure"
 
 # A fixed test-only Fernet key: private signing keys are encrypted as in production (no W010 fallback).

@@ -29,6 +29,7 @@ from django_apiauth.api_keys.service import (
 from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
 from django_apiauth.drf.parsers import safe_parsers
 from django_apiauth.drf.scopes import scopes_of
+from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.views.api_key_serializers import CreateAPIKeyInput, describe_key
 
 #: A user holds at most ``API_KEY_MAX_PER_USER`` usable keys; revoked ones are listed up to this many in all.
@@ -37,6 +38,7 @@ LIST_LIMIT = 500
 
 class KeyManagementView(APIView):
     permission_classes = [IsAuthenticated]
+    apiauth_endpoint = Endpoint.CREDENTIAL  # new and rotated keys are shown here once
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return [a for a in super().get_authenticators() if not isinstance(a, APIKeyAuthentication)]

@@ -23,6 +23,7 @@ from django_apiauth.drf.exceptions import oauth_exception_handler
 from django_apiauth.drf.jwt_authentication import JWTAuthentication
 from django_apiauth.drf.parsers import StrictJSONParser
 from django_apiauth.exceptions import InvalidGrant, InvalidRequest
+from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.refresh import cookies
 from django_apiauth.refresh.login import login
 from django_apiauth.refresh.revocation import logout_by_refresh_token, logout_everywhere, logout_session
@@ -95,6 +96,8 @@ def presented_refresh_token(request: Request) -> str | None:
 class LoginView(TokenEndpoint):
     """``POST {"username", "password"}`` → a token pair; every failure answers the same 401."""
 
+    apiauth_endpoint = Endpoint.CREDENTIAL
+
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
@@ -110,6 +113,8 @@ class LoginView(TokenEndpoint):
 
 class RefreshView(TokenEndpoint):
     """``POST {"refresh_token"}`` (or the cookie) → a new pair; the presented token is consumed."""
+
+    apiauth_endpoint = Endpoint.CREDENTIAL
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
@@ -130,6 +135,8 @@ class RefreshView(TokenEndpoint):
 
 class LogoutView(SessionEndpoint):
     """``POST`` with the refresh token (body or cookie) or an access token: revokes that one family."""
+
+    apiauth_endpoint = Endpoint.CREDENTIAL
 
     permission_classes = [AllowAny]
 
