@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+from django_apiauth.authn.credentials import has_credential
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.http_security.endpoints import Endpoint, kind_of_request
 
@@ -28,15 +29,7 @@ def loopback_host(request: HttpRequest) -> bool:
 
 def carries_credential(request: HttpRequest) -> bool:
     """A credential of any scheme we read is present (even a malformed one: it is on the wire already)."""
-    meta = request.META
-    if meta.get("HTTP_AUTHORIZATION"):
-        return True
-    if meta.get("HTTP_" + apiauth_settings.API_KEY_HEADER.upper().replace("-", "_")):
-        return True
-    param = apiauth_settings.API_KEY_QUERY_PARAM
-    if param and param in request.GET:
-        return True
-    return apiauth_settings.REFRESH_COOKIE_NAME in request.COOKIES
+    return has_credential(request) or apiauth_settings.REFRESH_COOKIE_NAME in request.COOKIES
 
 
 def https_required(request: HttpRequest) -> bool:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from django_apiauth.middleware.authentication import AuthenticationMiddleware
 from django_apiauth.middleware.security import SecurityHeadersMiddleware
 
-__all__ = ["SecurityHeadersMiddleware"]
+__all__ = ["AuthenticationMiddleware", "SecurityHeadersMiddleware"]
