@@ -91,7 +91,7 @@ class AuthenticationMiddleware:
             fallback = await session_auser() if session_auser is not None and _is_session(outcome) else None
             return _user(outcome, fallback)
 
-        request.auser = auser  # type: ignore[attr-defined]
+        request.auser = auser
 
     async def _aprocess_view(self, request: HttpRequest, view_func: ViewFunc, args: Any, kwargs: Any) -> None:
         if not applies_to(request, view_func):
