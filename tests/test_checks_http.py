@@ -95,6 +95,7 @@ def test_e041_not_triggered_by_the_projects_settings_alone(apiauth: Any, setting
         {"ALLOWED_ORIGINS": "https://a.example"},
         {"ALLOWED_ORIGINS": ["a.example"]},
         {"ALLOWED_ORIGINS": ["https://a.example/path"]},
+        {"ALLOWED_ORIGINS": [42]},
         {"ALLOW_CREDENTIALS": "yes"},
         {"EXPOSE_HEADERS": "RateLimit"},
         {"EXPOSE_HEADERS": [1]},

@@ -140,3 +140,39 @@ def test_an_explicit_refresh_cookie_list_wins_even_when_empty(apiauth: Any) -> N
 
     apiauth(REFRESH_COOKIE_ALLOWED_ORIGINS=[])
     assert refresh_cookie_origins() == ()
+
+
+def test_origin_parsing_edge_cases() -> None:
+    from django.test import RequestFactory
+
+    from django_apiauth.http_security.cors import _origin_of
+
+    assert _origin_of(RequestFactory().get("/")) is None
+    assert _origin_of(RequestFactory().get("/", HTTP_ORIGIN="http://[::1")) is None
+    assert _origin_of(RequestFactory().get("/", HTTP_ORIGIN="HTTPS://App.Example.com/")) == ALLOWED
+
+
+def test_no_exposed_headers_when_configured_empty(client: Client, apiauth: Any) -> None:
+    apiauth(CORS={"ALLOWED_ORIGINS": [ALLOWED], "EXPOSE_HEADERS": []})
+    response = client.get("/api/whoami/", HTTP_ORIGIN=ALLOWED)
+    assert response["Access-Control-Allow-Origin"] == ALLOWED
+    assert "Access-Control-Expose-Headers" not in response
+
+
+def test_a_view_marked_as_an_html_page_never_answers_cors() -> None:
+    from django.http import HttpRequest, JsonResponse
+    from django.test import RequestFactory
+    from django.urls import ResolverMatch
+
+    from django_apiauth.http_security.endpoints import Endpoint, endpoint
+    from django_apiauth.middleware import SecurityHeadersMiddleware
+
+    @endpoint(Endpoint.HTML_PAGE)
+    def consent(request: HttpRequest) -> JsonResponse:
+        return JsonResponse({}, headers={"Access-Control-Allow-Origin": ALLOWED})
+
+    request = RequestFactory().get("/consent/", HTTP_ORIGIN=ALLOWED)
+    request.resolver_match = ResolverMatch(consent, (), {})
+    response = SecurityHeadersMiddleware(consent)(request)
+    assert "Access-Control-Allow-Origin" not in response
+    assert response["Referrer-Policy"] == "no-referrer"

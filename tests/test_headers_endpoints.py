@@ -88,3 +88,11 @@ def test_hsts_on_secure_requests(authed_client: APIClient, route: str, method: s
     response = getattr(authed_client, method)(path, {} if method == "post" else None, secure=True)
 
     assert response["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_hsts_options(api_client: APIClient, apiauth: Any) -> None:
+    apiauth(SECURITY_HEADERS={"HSTS_SECONDS": 600, "HSTS_INCLUDE_SUBDOMAINS": True, "HSTS_PRELOAD": True})
+    response = api_client.get("/auth/jwks.json", secure=True)
+    assert response["Strict-Transport-Security"] == "max-age=600; includeSubDomains; preload"
+    apiauth(SECURITY_HEADERS={"HSTS_SECONDS": 0})
+    assert "Strict-Transport-Security" not in api_client.get("/auth/jwks.json", secure=True)

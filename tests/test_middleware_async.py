@@ -144,3 +144,5 @@ def test_asgi_handler_with_api_key_and_refusals(issue_key: Callable[..., Any]) -
     basic = async_to_sync(client.get)("/whoever/", headers={"Authorization": "Basic eDp5"})
     assert basic.json()["user"] is None
     assert async_to_sync(client.get)("/admin/", headers={"X-API-Key": key}).status_code == 302
+    # DRF views authenticate themselves: a session-only DRF view does not see the key
+    assert async_to_sync(client.get)("/drf-session-only/", headers={"X-API-Key": key}).status_code == 403
