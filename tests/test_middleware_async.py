@@ -119,7 +119,7 @@ def test_async_middleware_path_on_a_warm_cache_switches_no_thread(user: User, ho
 
     first = async_to_sync(fetch)("/async/", Authorization=f"Bearer {token}")
     assert first.status_code == 200
-    assert first.json()["user"] == "alice"
+    assert first.json()["user"] == user.get_username()
     for _ in range(3):
         assert async_to_sync(fetch)("/async/", Authorization=f"Bearer {token}").status_code == 200
     assert hops == ["authenticate"]

@@ -20,8 +20,8 @@ def test_ninja_example_with_a_token_and_a_key(user: User, issue_key: Callable[..
     key = issue_key().plaintext
     client = AsyncClient()
     answer = async_to_sync(client.get)("/api/me", headers={"Authorization": f"Bearer {token}"})
-    assert answer.json() == {"user": "alice", "scheme": "jwt"}
-    assert Client().get("/api/me", HTTP_X_API_KEY=key).json() == {"user": "alice", "scheme": "api_key"}
+    assert answer.json() == {"user": user.get_username(), "scheme": "jwt"}
+    assert Client().get("/api/me", HTTP_X_API_KEY=key).json() == {"user": user.get_username(), "scheme": "api_key"}
 
 
 def test_ninja_example_refusals() -> None:
