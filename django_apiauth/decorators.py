@@ -28,9 +28,16 @@ View = Callable[..., Any]
 
 def refusal(outcome: Outcome, required: frozenset[str] = frozenset()) -> JsonResponse | None:
     """The error response for ``outcome``, or ``None`` when it may pass."""
-    if outcome.error is not None:
-        challenge = API_KEY_CHALLENGE if outcome.refused_api_key else f'Bearer error="{outcome.error.error}"'
-        return error_response(outcome.error.error, outcome.error.description, 401, {"WWW-Authenticate": challenge})
+    error = outcome.error
+    if error is not None:
+        headers: dict[str, str] = {}
+        if error.status_code == 401:
+            challenge = API_KEY_CHALLENGE if outcome.refused_api_key else f'Bearer error="{error.error}"'
+            headers["WWW-Authenticate"] = challenge
+        retry_after = getattr(error, "retry_after", None)
+        if isinstance(retry_after, int):
+            headers["Retry-After"] = str(retry_after)
+        return error_response(error.error, error.description, error.status_code, headers)
     if outcome.identity is None:
         return error_response(
             "unauthorized", "Authentication credentials were not provided.", 401, {"WWW-Authenticate": "Bearer"}

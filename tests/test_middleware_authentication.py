@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.test import Client
 
+from django_apiauth.exceptions import ApiAuthError
 from django_apiauth.jwt.access import issue_access_token
 from django_apiauth.models.events import AuthEvent, EventType
 
@@ -163,3 +164,25 @@ def make_staff(password: str) -> Callable[[], Any]:
         return model._default_manager.create_user(**fields, is_staff=True, is_superuser=True)
 
     return make
+
+
+class _Outage(ApiAuthError):
+    error = "temporarily_unavailable"
+    status_code = 503
+
+    def __init__(self) -> None:
+        self.retry_after = 7
+        super().__init__("The service is temporarily unavailable; retry later.")
+
+
+def test_an_undecidable_credential_answers_its_own_status_with_retry_after() -> None:
+    import json
+
+    from django_apiauth.authn.request_state import Outcome
+    from django_apiauth.decorators import refusal
+
+    response = refusal(Outcome(error=_Outage()))
+    assert response is not None
+    assert (response.status_code, response["Retry-After"]) == (503, "7")
+    assert json.loads(response.content)["error"] == "temporarily_unavailable"
+    assert "WWW-Authenticate" not in response

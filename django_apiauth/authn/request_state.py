@@ -9,17 +9,18 @@ from django.http import HttpRequest
 from django_apiauth.api_keys.exceptions import APIKeyRejected
 from django_apiauth.authn.asynchronous import aauthenticate
 from django_apiauth.authn.core import Identity, authenticate
-from django_apiauth.exceptions import InvalidToken
+from django_apiauth.exceptions import ApiAuthError
 
 ATTRIBUTE = "_apiauth_outcome"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """``identity`` for an accepted credential, ``error`` for a refused one, neither without a credential."""
+    """``identity`` for an accepted credential, ``error`` for a refused one (or an outage deciding it), neither
+    without a credential."""
 
     identity: Identity | None = None
-    error: InvalidToken | None = None
+    error: ApiAuthError | None = None
 
     @property
     def refused_api_key(self) -> bool:
@@ -32,7 +33,7 @@ def outcome_of(request: HttpRequest) -> Outcome:
     if known is None:
         try:
             known = Outcome(identity=authenticate(request))
-        except InvalidToken as exc:
+        except ApiAuthError as exc:  # refused (401), or undecidable right now (503): never a 500
             known = Outcome(error=exc)
         setattr(request, ATTRIBUTE, known)
     return known
@@ -44,7 +45,7 @@ async def aoutcome_of(request: HttpRequest) -> Outcome:
     if known is None:
         try:
             known = Outcome(identity=await aauthenticate(request))
-        except InvalidToken as exc:
+        except ApiAuthError as exc:  # refused (401), or undecidable right now (503): never a 500
             known = Outcome(error=exc)
         setattr(request, ATTRIBUTE, known)
     return known

@@ -145,7 +145,8 @@ SMALL_LOCAL_CACHE = 100_000
 
 
 def check_revocation_cache_eviction(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    """W034 (deploy): a revocation evicted from the cache stops being enforced by every process reading it."""
+    """W034 (deploy): revocation state should live in a cache that keeps it; an evicting one loses entries
+    under memory pressure, which at best costs database lookups and at worst forgets a revocation."""
     if _value("CHECK_REVOKED_SESSIONS") is not True:
         return []
     alias = _value("CACHE_ALIAS")
