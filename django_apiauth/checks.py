@@ -63,6 +63,14 @@ HTTP edge (``django_apiauth/http_security/checks.py``, ``docs/http_security.md``
 * ``apiauth.W041`` (deploy) cookie refresh-token transport with ``DEBUG`` on: the cookie is not ``Secure``.
 * ``apiauth.W034`` (deploy) the cache holding revocations evicts entries under memory pressure (a Redis
   ``maxmemory-policy`` other than ``noeviction``, a local-memory cache with ``MAX_ENTRIES`` below 100000).
+Scopes (``django_apiauth/scopes/checks.py``, ``docs/scopes.md``):
+
+* ``apiauth.E080`` a ``SCOPES`` entry whose name or shape is malformed.
+* ``apiauth.E081`` a ``SCOPES`` grant rule that is not usable.
+* ``apiauth.E082`` a scope whose rule could be read two ways (``API_KEY_SCOPES`` translation).
+* ``apiauth.E083`` a view's ``required_scopes`` is not a list of registered scope names.
+* ``apiauth.W080`` ``API_KEY_SCOPES`` is deprecated: move it to ``SCOPES``.
+* ``apiauth.W081`` ``LOGIN_SCOPES`` names a scope the registry does not define.
 """
 
 from __future__ import annotations
@@ -81,9 +89,10 @@ from django_apiauth.api_keys.checks import API_KEY_CHECKS
 from django_apiauth.http_security.checks import HTTP_CHECKS, HTTP_DEPLOY_CHECKS
 from django_apiauth.jwt.checks import JWT_CHECKS
 from django_apiauth.refresh.checks import REFRESH_CHECKS, check_revocation_cache_eviction
+from django_apiauth.scopes.checks import SCOPE_CHECKS, URL_CHECKS
 
 CheckResult = list[checks.CheckMessage]
-IMPORT_STRING_KEYS = ("EVENT_SINKS",)
+IMPORT_STRING_KEYS = ("EVENT_SINKS", "ACCESS_TOKEN_CLAIMS")
 CIDR_KEYS = ("TRUSTED_PROXIES",)
 
 
@@ -185,6 +194,7 @@ ALL_CHECKS: list[Callable[..., CheckResult]] = [check_namespace, check_import_st
 ALL_CHECKS += REFRESH_CHECKS
 ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS
+ALL_CHECKS += SCOPE_CHECKS
 ALL_CHECKS += HTTP_CHECKS
 DEPLOY_CHECKS: list[Callable[..., CheckResult]] = [*HTTP_DEPLOY_CHECKS, check_revocation_cache_eviction]
 
@@ -198,3 +208,5 @@ def register_all() -> None:
         checks.register(check, "apiauth", checks.Tags.security)
     for check in DEPLOY_CHECKS:
         checks.register(check, "apiauth", checks.Tags.security, deploy=True)
+    for check in URL_CHECKS:
+        checks.register(check, "apiauth", checks.Tags.security, checks.Tags.urls)
