@@ -30,6 +30,7 @@ ENDPOINTS: list[tuple[str, str, str, str]] = [
     ("auth/api-keys/<int:key_id>/", "get", "/auth/api-keys/1/", "credential"),
     ("auth/api-keys/<int:key_id>/rotate/", "post", "/auth/api-keys/1/rotate/", "credential"),
     ("api/whoami/", "get", "/api/whoami/", "api"),
+    ("api/reports/", "get", "/api/reports/", "api"),
     ("admin/", "get", "/admin/login/", "html"),
     ("<unrouted>", "get", "/no/such/page/", "api"),
 ]

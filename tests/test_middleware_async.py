@@ -77,7 +77,7 @@ def test_a_cached_api_key_costs_no_thread_switch(issue_key: Callable[..., Any], 
 
     for _ in range(5):
         identity = _authenticate(headers={"X-API-Key": key})
-        assert identity.auth.scopes == ("read",)
+        assert identity.auth.scopes == frozenset({"read"})
     assert hops == ["authenticate"]
 
 
