@@ -17,13 +17,16 @@ from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant
 from django_apiauth.models.events import EventType
+from django_apiauth.models.refresh import RefreshTransport
 from django_apiauth.refresh.service import TokenPair, issue_family
 
 LOGIN_FAILED = "Invalid username or password."
 
 
 @sensitive_variables("password")
-def login(request: HttpRequest, *, username: str, password: str) -> TokenPair:
+def login(
+    request: HttpRequest, *, username: str, password: str, transport: RefreshTransport = RefreshTransport.BODY
+) -> TokenPair:
     """Authenticate and issue a token pair; raises ``InvalidGrant`` (the same one) for every failure.
 
     The username is NFKC-normalised as ``create_user`` stores it and Django's ``AuthenticationForm`` reads
@@ -34,6 +37,6 @@ def login(request: HttpRequest, *, username: str, password: str) -> TokenPair:
     if user is None or not user.is_active:
         record_event(EventType.LOGIN_FAILED, request=request, details={"method": "password"}, aggregate=True)
         raise InvalidGrant(LOGIN_FAILED)
-    pair = issue_family(user, request=request, scopes=apiauth_settings.LOGIN_SCOPES)
+    pair = issue_family(user, request=request, scopes=apiauth_settings.LOGIN_SCOPES, transport=transport)
     record_event(EventType.LOGIN_SUCCEEDED, request=request, user=user, details={"family_id": pair.family.sid})
     return pair

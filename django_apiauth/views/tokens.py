@@ -69,13 +69,13 @@ def token_response(pair: TokenPair) -> Response:
         "token_type": "Bearer",
         "expires_in": pair.access.expires_in,
     }
-    if cookies.uses_body():
+    if cookies.answers_in_body(pair.family):
         body["refresh_token"] = pair.refresh_token
     body["refresh_expires_in"] = pair.refresh_expires_in
     if pair.family.scope:
         body["scope"] = pair.family.scope
     response = Response(body, headers=NO_STORE)
-    if cookies.uses_cookie():
+    if cookies.answers_in_cookie(pair.family):
         cookies.set_refresh_cookie(response, pair.refresh_token, pair.refresh_expires_in)
     return response
 
@@ -93,7 +93,11 @@ def presented_refresh_token(request: Request) -> str | None:
 
 
 class LoginView(TokenEndpoint):
-    """``POST {"username", "password"}`` → a token pair; every failure answers the same 401."""
+    """``POST {"username", "password"}`` → a token pair; every failure answers the same 401.
+
+    Under ``REFRESH_TOKEN_TRANSPORT = "both"`` the optional ``refresh_transport`` (``"body"``, the default, or
+    ``"cookie"``) fixes where the family's refresh tokens travel for its whole life.
+    """
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
@@ -103,9 +107,10 @@ class LoginView(TokenEndpoint):
         data = json_object(request)
         username = string_field(data, "username", max_length=MAX_USERNAME_LENGTH)
         password = string_field(data, "password", max_length=MAX_PASSWORD_LENGTH)
+        transport = cookies.family_transport(data.get("refresh_transport"))
         if cookies.uses_cookie():
             cookies.enforce_same_origin(request._request, cookie_used=False)
-        return token_response(login(request._request, username=username, password=password))
+        return token_response(login(request._request, username=username, password=password, transport=transport))
 
 
 class RefreshView(TokenEndpoint):
