@@ -144,9 +144,10 @@ def test_login_from_a_foreign_origin_is_refused(api_client: APIClient, user: Use
 def test_cookie_mode_ignores_a_refresh_token_in_the_body(api_client: APIClient, user: User) -> None:
     token = cookie_token(login(api_client))
 
-    response = refresh(APIClient(), token, **CSRF)  # a client without the cookie
+    response = refresh(APIClient(), token, **CSRF)  # a client without the cookie: no credential presented
 
-    assert response.status_code == 400
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_grant"
     assert RefreshToken.objects.get().used_at is None
 
 

@@ -112,3 +112,22 @@ def test_naming_the_configured_transport_is_accepted(
     assert ("refresh_token" in response.json()) is (mode == "body")
     assert bool(cookie_values(response)) is (mode == "cookie")
     assert only_family().transport == mode
+
+
+@pytest.mark.parametrize("mode", ["cookie", "both"])
+def test_a_refresh_without_any_token_is_a_401_in_cookie_modes(
+    api_client: APIClient, apiauth: Callable[..., None], mode: str
+) -> None:
+    apiauth(REFRESH_TOKEN_TRANSPORT=mode)
+
+    response = api_client.post(REFRESH, **CSRF)
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_a_refresh_without_the_field_is_a_400_in_body_mode(api_client: APIClient) -> None:
+    response = api_client.post(REFRESH, {}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"

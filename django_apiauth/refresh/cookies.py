@@ -27,6 +27,10 @@ SameSite = Literal["Strict", "Lax", "None"]
 SAMESITE_VALUES: tuple[SameSite, ...] = ("Strict", "Lax", "None")
 
 
+def _chosen_per_family() -> bool:
+    return apiauth_settings.REFRESH_TOKEN_TRANSPORT in ("both",)
+
+
 def uses_body() -> bool:
     return apiauth_settings.REFRESH_TOKEN_TRANSPORT in ("body", "both")
 
@@ -53,14 +57,14 @@ def family_transport(requested: object) -> RefreshTransport:
 
 def answers_in_body(family: RefreshTokenFamily) -> bool:
     """Whether this family's refresh tokens go in response bodies (never for a cookie family under ``both``)."""
-    if apiauth_settings.REFRESH_TOKEN_TRANSPORT == "both":
+    if _chosen_per_family():
         return family.transport == RefreshTransport.BODY
     return uses_body()
 
 
 def answers_in_cookie(family: RefreshTokenFamily) -> bool:
     """Whether this family's refresh tokens are set in the cookie."""
-    if apiauth_settings.REFRESH_TOKEN_TRANSPORT == "both":
+    if _chosen_per_family():
         return family.transport == RefreshTransport.COOKIE
     return uses_cookie()
 

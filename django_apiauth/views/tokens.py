@@ -122,6 +122,9 @@ class RefreshView(TokenEndpoint):
     @sensitive_variables("token")
     def post(self, request: Request) -> Response:
         token = presented_refresh_token(request)
+        if token is None and cookies.uses_cookie():
+            # A page's silent refresh without a session: no cookie is a missing credential, not a bad request.
+            raise InvalidGrant("No refresh token was presented (neither the cookie nor the refresh_token field).")
         if token is None:
             raise InvalidRequest("The refresh_token field is required.")
         return token_response(rotate(token, request=request._request))
