@@ -12,19 +12,19 @@ or listed in ``REFRESH_COOKIE_ALLOWED_ORIGINS``.
 from __future__ import annotations
 
 from http.cookies import Morsel
-from typing import Literal
+from typing import Literal, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 
-from django_apiauth.conf import apiauth_settings
+from django_apiauth.conf import ApiAuthSettings, apiauth_settings
 from django_apiauth.exceptions import CrossSiteRequestRejected, InvalidRequest
 from django_apiauth.models.refresh import RefreshTokenFamily, RefreshTransport
 
-TRANSPORTS = ("body", "cookie", "both")
+TRANSPORTS = ApiAuthSettings.REFRESH_TOKEN_TRANSPORT.choices
 SameSite = Literal["Strict", "Lax", "None"]
-SAMESITE_VALUES: tuple[SameSite, ...] = ("Strict", "Lax", "None")
+SAMESITE_VALUES = cast("tuple[SameSite, ...]", ApiAuthSettings.REFRESH_COOKIE_SAMESITE.choices)
 
 
 def _chosen_per_family() -> bool:
@@ -48,7 +48,7 @@ def family_transport(requested: object) -> RefreshTransport:
     mode = apiauth_settings.REFRESH_TOKEN_TRANSPORT
     if requested is None:
         return RefreshTransport.COOKIE if mode == "cookie" else RefreshTransport.BODY
-    if requested not in RefreshTransport.values:
+    if not isinstance(requested, str) or requested not in RefreshTransport.values:
         raise InvalidRequest('The refresh_transport field must be "body" or "cookie".')
     if mode != "both" and requested != mode:
         raise InvalidRequest(f'This server sends refresh tokens only by "{mode}".')
