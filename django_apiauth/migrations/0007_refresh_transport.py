@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("apiauth", "0005_api_key_updated_event"),
+        ("apiauth", "0006_api_key_services"),
     ]
 
     operations = [
