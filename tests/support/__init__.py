@@ -1,1 +1,1 @@
-"""Shared test helpers."""
+"""Helpers shared by several test modules."""
