@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant
+from django_apiauth.http_security.csp import add_sources, policy_for
 from django_apiauth.login.password import authenticate_password
 from django_apiauth.models.events import EventType
 from django_apiauth.scopes.grants import grant_for_user
@@ -105,12 +106,14 @@ def verify_second_factor(request: HttpRequest, user: Any, code: str) -> bool:
 
 
 def protect_page(response: HttpResponse, *, form_action: Iterable[str] = ()) -> HttpResponse:
-    """Headers of the login and consent pages: no framing, no referrer, forms only to us (and, for the
-    consent page, the client's redirect origin, which browsers check on the redirect after the POST)."""
-    sources = " ".join(["'self'", *form_action])
-    response["Content-Security-Policy"] = (
-        f"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action {sources}"
-    )
+    """Headers of the login and consent pages: the app's HTML-page policy (``SECURITY_HEADERS["CSP"]``, no
+    framing), widened for this response only by the client's redirect origin in ``form-action`` (browsers
+    check it on the redirect after the POST); no referrer, no caching. Set here as well as by
+    ``SecurityHeadersMiddleware``, so the pages are protected in projects that do not install it."""
+    sources = list(form_action)
+    if sources:
+        add_sources(response, {"form-action": sources})
+    response["Content-Security-Policy"] = policy_for(response)
     response["X-Frame-Options"] = "DENY"
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"

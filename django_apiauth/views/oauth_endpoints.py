@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from django_apiauth.exceptions import ApiAuthError, InvalidClient, InvalidRequest
+from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.oauth.consent import grants_of, revoke_grant
 from django_apiauth.oauth.rfc6749 import MAX_PARAMETER_LENGTH, authenticate_client, token_request
 from django_apiauth.oauth.rfc7009 import revoke_token
@@ -68,6 +69,7 @@ def form_parameters(request: HttpRequest) -> dict[str, str]:
 class TokenView(View):
     """``POST /auth/oauth/token/``."""
 
+    apiauth_endpoint = Endpoint.CREDENTIAL  # HTTPS only, CORS for allowed origins
     http_method_names = ["post"]
 
     @sensitive_variables("params", "result", "body")
@@ -94,6 +96,7 @@ class TokenView(View):
 class RevokeView(View):
     """``POST /auth/oauth/revoke/`` (RFC 7009): 200 with an empty body, also for unknown tokens."""
 
+    apiauth_endpoint = Endpoint.CREDENTIAL
     http_method_names = ["post"]
 
     @sensitive_variables("params")
@@ -114,6 +117,7 @@ class RevokeView(View):
 class IntrospectView(View):
     """``POST /auth/oauth/introspect/`` (RFC 7662): only confidential clients may ask."""
 
+    apiauth_endpoint = Endpoint.CREDENTIAL
     http_method_names = ["post"]
 
     @sensitive_variables("params")
@@ -133,6 +137,7 @@ class IntrospectView(View):
 class MetadataView(View):
     """``GET /.well-known/oauth-authorization-server`` (RFC 8414): public and cacheable."""
 
+    apiauth_endpoint = Endpoint.PUBLIC_DOCUMENT  # any origin may read it
     http_method_names = ["get", "head"]
 
     def get(self, request: HttpRequest) -> HttpResponse:

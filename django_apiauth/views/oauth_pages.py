@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from django_apiauth.exceptions import ApiAuthError
+from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.oauth import integration
 from django_apiauth.oauth.authorization import (
     AuthorizationRedirectError,
@@ -64,6 +65,7 @@ def _origin(uri: str) -> str:
 class AuthorizeView(View):
     """``GET /auth/oauth/authorize/`` validates and shows consent; ``POST`` is the consent decision."""
 
+    apiauth_endpoint = Endpoint.HTML_PAGE  # never CORS, no referrer
     http_method_names = ["get", "post"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -120,6 +122,7 @@ class AuthorizeView(View):
 class LoginView(View):
     """``/auth/oauth/login/?next=<authorization request>``: password, then the second factor if any."""
 
+    apiauth_endpoint = Endpoint.HTML_PAGE
     http_method_names = ["get", "post"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
