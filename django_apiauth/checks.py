@@ -50,6 +50,11 @@ API keys (``django_apiauth/api_keys/checks.py``):
 * ``apiauth.E025`` ``API_KEY_SCOPE_POLICY`` is not an importable callable.
 * ``apiauth.E026`` API-key lifetimes not positive, or the default above the maximum.
 * ``apiauth.E027`` ``API_KEY_MAX_PER_USER`` below 1.
+
+Multi-factor authentication (``django_apiauth/mfa/checks.py``):
+
+* ``apiauth.E040`` ``MFA_TOKEN_MAX_ATTEMPTS`` below 1.
+* ``apiauth.E041`` ``MFA_THROTTLE_FACTOR`` negative.
 """
 
 from __future__ import annotations
@@ -67,10 +72,11 @@ from django.utils.module_loading import import_string
 from django_apiauth import conf
 from django_apiauth.api_keys.checks import API_KEY_CHECKS
 from django_apiauth.jwt.checks import JWT_CHECKS
+from django_apiauth.mfa.checks import MFA_CHECKS
 from django_apiauth.refresh.checks import REFRESH_CHECKS
 
 CheckResult = list[checks.CheckMessage]
-IMPORT_STRING_KEYS = ("EVENT_SINKS",)
+IMPORT_STRING_KEYS = ("EVENT_SINKS", "MFA_TOTP_ACCOUNT_LABEL")
 CIDR_KEYS = ("TRUSTED_PROXIES",)
 
 
@@ -171,6 +177,7 @@ ALL_CHECKS += REFRESH_CHECKS
 
 ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS
+ALL_CHECKS += MFA_CHECKS
 
 
 def register_all() -> None:

@@ -205,6 +205,37 @@ SPECS: dict[str, Spec] = {
     "API_KEY_MAX_PER_USER": Spec(
         100, (int,),
         "Most usable (not revoked, not expired) keys one user may hold; creating one more answers 400."),
+    # --- multi-factor authentication (docs/mfa.md) ------------------------------------------------------
+    "MFA_TOTP_ISSUER": Spec(
+        "django-apiauth", (str,),
+        "Issuer shown by authenticator apps: the `otpauth_uri` label prefix (`Issuer:account`) and its "
+        "`issuer=` parameter. Use your product's name."),
+    "MFA_TOTP_ACCOUNT_LABEL": Spec(
+        None, (str, type(None)),
+        "Import string of a callable `(user) -> str` naming the account in authenticator apps; `None` uses "
+        "`user.get_username()` (the `USERNAME_FIELD`)."),
+    "MFA_ENROLMENT_MAX_AGE": Spec(
+        timedelta(minutes=5), DURATION,
+        "Starting (or replacing) TOTP enrolment needs an access token whose `auth_time` is at most this old, "
+        "or the password in the request body: a stolen access token alone cannot enrol a device."),
+    "MFA_TOKEN_LIFETIME": Spec(
+        timedelta(minutes=5), DURATION,
+        "Lifetime of the single-use `mfa_token` that `login/` returns to a user with MFA."),
+    "MFA_TOKEN_MAX_ATTEMPTS": Spec(
+        5, (int,),
+        "Codes one `mfa_token` may be tried with; after that it is dead and the user logs in again."),
+    "MFA_STEP_UP_MAX_AGE": Spec(
+        timedelta(minutes=5), DURATION,
+        "How recent the second factor (`auth_time` of a token with `amr` `otp`) must be to disable MFA, "
+        "regenerate backup codes, or (with `MFA_REQUIRED_FOR_API_KEYS`) create and rotate API keys."),
+    "MFA_REQUIRED_FOR_API_KEYS": Spec(
+        False, (bool,),
+        "Creating and rotating API keys through the self-service endpoints needs a recent second factor "
+        "(`RequireMFA` with `MFA_STEP_UP_MAX_AGE`)."),
+    "MFA_THROTTLE_FACTOR": Spec(
+        1, (int,),
+        "django-otp back-off of a device after wrong codes: the n-th consecutive failure locks it for "
+        "factor x 2^(n-1) seconds (0 disables it)."),
 }
 # fmt: on
 
@@ -304,6 +335,15 @@ class ApiAuthSettings:
     API_KEY_SCOPES = _Key[dict[str, str | None]]()
     API_KEY_SCOPE_POLICY = _Key[Callable[..., Any]](import_string)
     API_KEY_MAX_PER_USER = _Key[int]()
+    # multi-factor authentication
+    MFA_TOTP_ISSUER = _Key[str]()
+    MFA_TOTP_ACCOUNT_LABEL = _Key[str | None]()
+    MFA_ENROLMENT_MAX_AGE = _Key[timedelta](as_timedelta)
+    MFA_TOKEN_LIFETIME = _Key[timedelta](as_timedelta)
+    MFA_TOKEN_MAX_ATTEMPTS = _Key[int]()
+    MFA_STEP_UP_MAX_AGE = _Key[timedelta](as_timedelta)
+    MFA_REQUIRED_FOR_API_KEYS = _Key[bool]()
+    MFA_THROTTLE_FACTOR = _Key[int]()
 
 
 apiauth_settings = ApiAuthSettings()

@@ -104,3 +104,15 @@ def issue_key(user: User) -> Callable[..., Any]:
         return create_api_key(owner=owner or user, name=name, **kwargs)
 
     return issue
+
+
+# --- MFA -----------------------------------------------------------------------------------------------------
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    """Time frozen at the start of a TOTP time step; ``clock.shift(seconds)`` moves it."""
+    import time_machine
+
+    from tests.support.mfa import T0
+
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller

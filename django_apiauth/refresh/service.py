@@ -52,8 +52,15 @@ class _Decision:
     reused: bool = False
 
 
-def issue_family(user: Any, *, request: HttpRequest, scopes: Iterable[str] = (), client_id: str = "") -> TokenPair:
-    """Start a family for a freshly authenticated ``user`` (login); records ``token_issued``."""
+def issue_family(
+    user: Any,
+    *,
+    request: HttpRequest,
+    scopes: Iterable[str] = (),
+    client_id: str = "",
+    amr: Iterable[str] = ("pwd",),
+) -> TokenPair:
+    """Start a family for a user who authenticated just now with the ``amr`` methods; records ``token_issued``."""
     now = timezone.now()
     with transaction.atomic():
         family = RefreshTokenFamily.objects.create(
@@ -65,8 +72,10 @@ def issue_family(user: Any, *, request: HttpRequest, scopes: Iterable[str] = (),
             absolute_expires_at=now + apiauth_settings.REFRESH_TOKEN_ABSOLUTE_LIFETIME,
             ip_address=get_client_ip(request),
             user_agent=user_agent_of(request),
+            amr=" ".join(amr),
+            auth_time=now,
         )
-        pair = _issue_pair(family, user, parent=None, now=now)
+        pair = issue_pair(family, user, parent=None, now=now)
     record_event(
         EventType.TOKEN_ISSUED, request=request, user=user, details={"family_id": family.sid, "jti": pair.access.jti}
     )
@@ -139,7 +148,7 @@ def _consume(token: RefreshToken, now: datetime) -> _Decision:
     # guarantees a token is consumed once.
     if not RefreshToken.objects.filter(pk=token.pk, used_at=None).update(used_at=now):
         return _revoke_for_reuse(token.family, now)  # pragma: no cover - unreachable under PostgreSQL's lock
-    return _Decision(pair=_issue_pair(token.family, token.family.user, parent=token, now=now))
+    return _Decision(pair=issue_pair(token.family, token.family.user, parent=token, now=now))
 
 
 def _is_graced_replay(token: RefreshToken, now: datetime) -> bool:
@@ -156,7 +165,7 @@ def _replace_live_token(predecessor: RefreshToken, now: datetime) -> _Decision:
         return _revoke_for_reuse(family, now)
     if not RefreshToken.objects.filter(pk=live.pk, used_at=None).update(used_at=now):
         return _revoke_for_reuse(family, now)  # pragma: no cover - the family row lock serialises this
-    return _Decision(pair=_issue_pair(family, family.user, parent=predecessor, now=now))
+    return _Decision(pair=issue_pair(family, family.user, parent=predecessor, now=now))
 
 
 def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
@@ -168,7 +177,7 @@ def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
 
 
 @sensitive_variables("raw")
-def _issue_pair(family: RefreshTokenFamily, user: Any, *, parent: RefreshToken | None, now: datetime) -> TokenPair:
+def issue_pair(family: RefreshTokenFamily, user: Any, *, parent: RefreshToken | None, now: datetime) -> TokenPair:
     raw = new_token()
     expires_at = min(now + apiauth_settings.REFRESH_TOKEN_IDLE_LIFETIME, family.absolute_expires_at)
     RefreshToken.objects.create(
@@ -177,6 +186,13 @@ def _issue_pair(family: RefreshTokenFamily, user: Any, *, parent: RefreshToken |
     if parent is not None:
         RefreshTokenFamily.objects.filter(pk=family.pk).update(last_used_at=now)
         family.last_used_at = now
-    access = issue_access_token(user, scopes=family.scope.split(), sid=family.sid, client_id=family.client_id or None)
+    access = issue_access_token(
+        user,
+        scopes=family.scope.split(),
+        sid=family.sid,
+        client_id=family.client_id or None,
+        amr=family.amr.split(),
+        auth_time=int(family.authenticated_at.timestamp()),
+    )
     expires_in = max(0, int((expires_at - now).total_seconds()))
     return TokenPair(access=access, refresh_token=raw, refresh_expires_in=expires_in, family=family)

@@ -27,6 +27,7 @@ from django_apiauth.api_keys.service import (
     rotate_api_key,
 )
 from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
+from django_apiauth.drf.mfa import RecentMFAToCreateKeys
 from django_apiauth.drf.parsers import safe_parsers
 from django_apiauth.drf.scopes import scopes_of
 from django_apiauth.views.api_key_serializers import CreateAPIKeyInput, describe_key
@@ -36,7 +37,7 @@ LIST_LIMIT = 500
 
 
 class KeyManagementView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, RecentMFAToCreateKeys]
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return [a for a in super().get_authenticators() if not isinstance(a, APIKeyAuthentication)]

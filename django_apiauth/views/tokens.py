@@ -23,6 +23,7 @@ from django_apiauth.drf.exceptions import oauth_exception_handler
 from django_apiauth.drf.jwt_authentication import JWTAuthentication
 from django_apiauth.drf.parsers import StrictJSONParser
 from django_apiauth.exceptions import InvalidGrant, InvalidRequest
+from django_apiauth.mfa.challenge import MFAChallengeIssued
 from django_apiauth.refresh import cookies
 from django_apiauth.refresh.login import login
 from django_apiauth.refresh.revocation import logout_by_refresh_token, logout_everywhere, logout_session
@@ -105,7 +106,11 @@ class LoginView(TokenEndpoint):
         password = string_field(data, "password", max_length=MAX_PASSWORD_LENGTH)
         if cookies.uses_cookie():
             cookies.enforce_same_origin(request._request, cookie_used=False)
-        return token_response(login(request._request, username=username, password=password))
+        result = login(request._request, username=username, password=password)
+        if isinstance(result, MFAChallengeIssued):
+            body = {"mfa_required": True, "mfa_token": result.token, "methods": result.methods}
+            return Response(body, headers=NO_STORE)
+        return token_response(result)
 
 
 class RefreshView(TokenEndpoint):
