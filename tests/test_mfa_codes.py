@@ -88,8 +88,9 @@ MALFORMED = [
     "12345",
     "1234567",
     "1" * 10_000,
-    "１２３４５６",  # full-width digits: int() accepts them
-    "١٢٣٤٥٦",  # Arabic-Indic digits
+    "1" * 40,
+    "\uff11\uff12\uff13\uff14\uff15\uff16",  # full-width digits: int() accepts them
+    "\u0661\u0662\u0663\u0664\u0665\u0666",  # Arabic-Indic digits
     " 123456",
     "123456 ",
     "123 456",
@@ -137,9 +138,7 @@ def test_wrong_codes_are_recorded_as_one_aggregated_failure(enrolled: Any) -> No
     assert event.details == {"device": "totp", "purpose": "login"}
 
 
-def test_django_otp_back_off_answers_429_with_retry_after(
-    user: User, clock: Any, apiauth: Callable[..., None]
-) -> None:
+def test_django_otp_back_off_answers_429_with_retry_after(user: User, clock: Any, apiauth: Callable[..., None]) -> None:
     enrolled = enrol()
     clock.shift(90)
     apiauth(MFA_THROTTLE_FACTOR=10)
@@ -163,7 +162,7 @@ def test_django_otp_verify_token_and_user_has_device_see_the_devices(enrolled: A
     assert django_otp.verify_token(user, totp.persistent_id, enrolled.code()) is None
     assert django_otp.verify_token(user, backup.persistent_id, enrolled.backup_codes[0]) == backup
     assert django_otp.verify_token(user, backup.persistent_id, enrolled.backup_codes[0]) is None
-    assert django_otp.verify_token(user, totp.persistent_id, "１２３４５６") is None
+    assert django_otp.verify_token(user, totp.persistent_id, "\uff11\uff12\uff13\uff14\uff15\uff16") is None
 
 
 def test_an_unconfirmed_device_does_not_gate_login(user: User) -> None:

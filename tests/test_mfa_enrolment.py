@@ -49,7 +49,8 @@ def test_enrolment_qr_png_decodes_to_the_uri_and_a_pyotp_code_confirms(user: Use
     prefix = "data:image/png;base64,"
     assert body["qr_png"].startswith(prefix)
     assert zbar_decode(base64.b64decode(body["qr_png"][len(prefix) :])) == body["otpauth_uri"]
-    assert body["qr_svg"].startswith("<svg") and body["qr_svg"].rstrip().endswith("</svg>")
+    assert body["qr_svg"].startswith("<svg")
+    assert body["qr_svg"].rstrip().endswith("</svg>")
 
     code = pyotp.TOTP(body["secret"]).now()
     confirmed = client.post(CONFIRM, {"code": code}, format="json")
@@ -57,13 +58,12 @@ def test_enrolment_qr_png_decodes_to_the_uri_and_a_pyotp_code_confirms(user: Use
     assert confirmed.status_code == 200
     assert confirmed["Cache-Control"] == "no-store"
     codes = confirmed.json()["backup_codes"]
-    assert len(codes) == 10 and len(set(codes)) == 10
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
     assert TOTPDevice.objects.get(user=user).confirmed
 
 
-def test_otpauth_uri_carries_the_issuer_as_label_prefix_and_parameter(
-    user: User, apiauth: Callable[..., None]
-) -> None:
+def test_otpauth_uri_carries_the_issuer_as_label_prefix_and_parameter(user: User, apiauth: Callable[..., None]) -> None:
     apiauth(MFA_TOTP_ISSUER="Example: Corp")
     client, _ = signed_in()
     body = start(client).json()
@@ -185,11 +185,14 @@ def test_listing_shows_states_and_counts_never_secrets(user: User, clock: Any) -
     listing = client.get(MFA)
     assert listing["Cache-Control"] == "no-store"
     totp, backup = listing.json()["methods"]
-    assert totp["type"] == "totp" and totp["confirmed"] is True
-    assert totp["created_at"] and totp["last_used_at"]
+    assert totp["type"] == "totp"
+    assert totp["confirmed"] is True
+    assert totp["created_at"]
+    assert totp["last_used_at"]
     assert backup == {"type": "backup_code", "remaining": 10}
     text = listing.content.decode()
-    assert secret not in text and not any(code in text for code in codes)
+    assert secret not in text
+    assert not any(code in text for code in codes)
 
 
 def test_confirmation_can_revoke_the_other_sessions(user: User, clock: Any) -> None:

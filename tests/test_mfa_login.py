@@ -56,7 +56,8 @@ def test_verify_returns_the_pair_with_amr_pwd_otp(enrolled: Any, logins: list[An
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     body = response.json()
-    assert body["token_type"] == "Bearer" and body["refresh_token"]
+    assert body["token_type"] == "Bearer"
+    assert body["refresh_token"]
     claims = verify_access_token(body["access_token"])
     assert claims["amr"] == ["pwd", "otp"]
     assert claims["auth_time"] == int(claims["iat"])
@@ -149,7 +150,7 @@ def test_malformed_codes_spend_no_attempt(enrolled: Any, apiauth: Callable[..., 
         "mfa_" + "A" * 42,
         "A" * 43,
         "x" * 10_000,
-        "mfa_" + "Ａ" * 43,
+        "mfa_" + "\uff21" * 43,
         "mfa_" + "A" * 42 + "\n",
     ],
 )

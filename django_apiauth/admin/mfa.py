@@ -37,7 +37,12 @@ class _DeviceAdmin(admin.ModelAdmin[Any]):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # "reset MFA" instead: it records who removed the second factor
 
-    @admin.action(description="Reset MFA of the selected devices' users", permissions=["view"])
+    def has_reset_permission(self, request: HttpRequest) -> bool:
+        """Removing a second factor is as strong as deleting the device: the model's delete permission."""
+        opts = self.model._meta
+        return request.user.has_perm(f"{opts.app_label}.delete_{opts.model_name}")
+
+    @admin.action(description="Reset MFA of the selected devices' users", permissions=["reset"])
     def reset_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         user_model = get_user_model()
         users = user_model._default_manager.filter(pk__in=queryset.values("user_id"))

@@ -46,6 +46,8 @@ def issue_challenge(user: Any, *, scopes: Iterable[str], purpose: str = LOGIN) -
     """A new ``mfa_token`` for ``user`` (whose password was just checked)."""
     token = PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
+    # The user's dead challenges go as a new one comes: they can never be redeemed, and the table stays small.
+    MFAChallenge.objects.filter(user=user, expires_at__lte=now).delete()
     MFAChallenge.objects.create(
         user=user,
         token_hash=_digest(token),
@@ -82,9 +84,3 @@ def redeem(challenge: MFAChallenge) -> None:
     """Mark the challenge used; ``InvalidGrant`` when a concurrent request redeemed it first."""
     if not MFAChallenge.objects.filter(pk=challenge.pk, used_at=None).update(used_at=timezone.now()):
         raise InvalidGrant(REFUSED)
-
-
-def prune_expired() -> int:
-    """Delete challenges past their expiry (they can never be redeemed); returns how many."""
-    deleted, _ = MFAChallenge.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted

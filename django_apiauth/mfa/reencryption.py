@@ -23,4 +23,4 @@ def reencrypt_totp_secrets() -> int:
 
 
 def count_totp_secrets() -> int:
-    return TOTPDevice.objects.count()
+    return int(TOTPDevice.objects.count())

@@ -52,7 +52,7 @@ def code_at(secret: bytes, step_index: int, digits: int) -> str:
 
 
 def current_step(device: TOTPDevice) -> int:
-    return int(time.time()) // device.step
+    return int(time.time()) // int(device.step)
 
 
 def verify_totp(device: TOTPDevice, token: Any) -> bool:

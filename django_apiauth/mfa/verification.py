@@ -28,7 +28,7 @@ MALFORMED = "The code must be 6 digits (authenticator app) or a backup code (xxx
 
 def has_confirmed_device(user: Any) -> bool:
     """Whether logins of ``user`` need the second step: a confirmed TOTP device."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def login_methods(user: Any) -> list[str]:

@@ -20,13 +20,20 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]
     """An authenticator app. ``last_t`` is the last accepted time step: only later steps are accepted."""
 
     # ``related_name="+"``: no reverse accessor, so django-otp's own TOTP plugin can be installed beside it.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    confirmed = models.BooleanField(default=False, help_text="Confirmed with a code from the authenticator app.")
-    secret_ciphertext = models.TextField(editable=False)
-    digits = models.PositiveSmallIntegerField(default=6, editable=False)
-    step = models.PositiveSmallIntegerField(default=30, editable=False)
-    tolerance = models.PositiveSmallIntegerField(default=1, editable=False)
-    last_t = models.BigIntegerField(default=-1, editable=False)
+    # (Annotated because django-otp ships no types: the stubs plugin cannot infer through its base classes.)
+    user: models.ForeignKey[Any, Any] = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    confirmed: models.BooleanField[Any, bool] = models.BooleanField(
+        default=False, help_text="Confirmed with a code from the authenticator app."
+    )
+    secret_ciphertext: models.TextField[Any, str] = models.TextField(editable=False)
+    digits: models.PositiveSmallIntegerField[Any, int] = models.PositiveSmallIntegerField(default=6, editable=False)
+    step: models.PositiveSmallIntegerField[Any, int] = models.PositiveSmallIntegerField(default=30, editable=False)
+    tolerance: models.PositiveSmallIntegerField[Any, int] = models.PositiveSmallIntegerField(
+        default=1, editable=False
+    )
+    last_t: models.BigIntegerField[Any, int] = models.BigIntegerField(default=-1, editable=False)
 
     class Meta:
         app_label = "apiauth"
@@ -51,7 +58,9 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]
 class BackupCodeDevice(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]
     """The user's set of single-use recovery codes (``BackupCode`` rows hold their keyed hashes)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user: models.ForeignKey[Any, Any] = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         app_label = "apiauth"

@@ -53,7 +53,7 @@ class TOTPView(SessionEndpoint):
     def get_permissions(self) -> list[BasePermission]:
         if self.request.method == "DELETE":
             return [IsAuthenticated(), RecentMFA()]
-        return super().get_permissions()
+        return [IsAuthenticated()]
 
     @sensitive_variables("password", "started")
     def post(self, request: Request) -> Response:
