@@ -30,9 +30,7 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):  # type: ignore[misc]
     secret_ciphertext: models.TextField[Any, str] = models.TextField(editable=False)
     digits: models.PositiveSmallIntegerField[Any, int] = models.PositiveSmallIntegerField(default=6, editable=False)
     step: models.PositiveSmallIntegerField[Any, int] = models.PositiveSmallIntegerField(default=30, editable=False)
-    tolerance: models.PositiveSmallIntegerField[Any, int] = models.PositiveSmallIntegerField(
-        default=1, editable=False
-    )
+    tolerance: models.PositiveSmallIntegerField[Any, int] = models.PositiveSmallIntegerField(default=1, editable=False)
     last_t: models.BigIntegerField[Any, int] = models.BigIntegerField(default=-1, editable=False)
 
     class Meta:

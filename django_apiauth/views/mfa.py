@@ -1,16 +1,14 @@
 """``mfa/...`` endpoints: parse, call an ``mfa`` service, shape the answer.
 
 Only the user themselves may manage their second factors, with a user credential: API keys are refused
-(``SessionEndpoint``), and service principals are not users. Show-once values (the TOTP secret and its
+(``AppEndpoint``), and service principals are not users. Show-once values (the TOTP secret and its
 QR codes, backup codes) leave the server in exactly one response body with ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.views.decorators.debug import sensitive_variables
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,8 +20,9 @@ from django_apiauth.mfa.qr import qr_png_data_uri, qr_svg
 from django_apiauth.mfa.step_up import require_recent_login, session_id, step_up
 from django_apiauth.refresh import cookies
 from django_apiauth.refresh.revocation import revoke_other_sessions
+from django_apiauth.views.base import AppEndpoint
 from django_apiauth.views.body import json_object, string_field
-from django_apiauth.views.tokens import MAX_PASSWORD_LENGTH, NO_STORE, SessionEndpoint, TokenEndpoint, token_response
+from django_apiauth.views.tokens import MAX_PASSWORD_LENGTH, TokenEndpoint, token_response
 
 MAX_CODE_FIELD = 64  # a code is 6 to 11 characters; anything much longer is refused as malformed
 MAX_MFA_TOKEN_LENGTH = 128
@@ -40,14 +39,14 @@ def _optional_bool(request: Request, name: str) -> bool:
     return value
 
 
-class MFAStatusView(SessionEndpoint):
+class MFAStatusView(AppEndpoint):
     """``GET``: the user's methods and their state (never a secret or a code)."""
 
     def get(self, request: Request) -> Response:
-        return Response({"methods": enrolment.mfa_methods(request.user)}, headers=NO_STORE)
+        return Response({"methods": enrolment.mfa_methods(request.user)})
 
 
-class TOTPView(SessionEndpoint):
+class TOTPView(AppEndpoint):
     """``POST`` starts enrolment (recent login or password); ``DELETE`` disables MFA (recent second factor)."""
 
     def get_permissions(self) -> list[BasePermission]:
@@ -69,14 +68,14 @@ class TOTPView(SessionEndpoint):
             "qr_svg": qr_svg(started.otpauth_uri),
             "qr_png": qr_png_data_uri(started.otpauth_uri),
         }
-        return Response(body, status=201, headers=NO_STORE)
+        return Response(body, status=201)
 
     def delete(self, request: Request) -> Response:
         enrolment.disable_mfa(request.user, request=request._request)
-        return Response(status=204, headers=NO_STORE)
+        return Response(status=204)
 
 
-class TOTPConfirmView(SessionEndpoint):
+class TOTPConfirmView(AppEndpoint):
     """``POST {"code", "revoke_other_sessions"?}``: turns the device on; answers the backup codes, once."""
 
     @sensitive_variables("codes")
@@ -87,10 +86,10 @@ class TOTPConfirmView(SessionEndpoint):
         if revoke:
             sid = request.auth.get("sid") if isinstance(request.auth, dict) else None
             revoke_other_sessions(request.user, sid, request=request._request)
-        return Response({"backup_codes": codes}, headers=NO_STORE)
+        return Response({"backup_codes": codes})
 
 
-class BackupCodesView(SessionEndpoint):
+class BackupCodesView(AppEndpoint):
     """``POST``: ten new backup codes replace the old ones (recent second factor required)."""
 
     def get_permissions(self) -> list[BasePermission]:
@@ -99,14 +98,11 @@ class BackupCodesView(SessionEndpoint):
     @sensitive_variables("codes")
     def post(self, request: Request) -> Response:
         codes = enrolment.regenerate_backup_codes(request.user, request=request._request)
-        return Response({"backup_codes": codes}, headers=NO_STORE)
+        return Response({"backup_codes": codes})
 
 
 class MFAVerifyView(TokenEndpoint):
     """``POST {"mfa_token", "code"}``: the second step of login; answers tokens as ``login/`` does."""
-
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
 
     @sensitive_variables("data", "token", "code")
     def post(self, request: Request) -> Response:
@@ -118,7 +114,7 @@ class MFAVerifyView(TokenEndpoint):
         return token_response(complete_mfa_login(request._request, token=token, code=code))
 
 
-class StepUpView(SessionEndpoint):
+class StepUpView(AppEndpoint):
     """``POST {"code"}`` with an access token: a fresh pair for the same session, carrying ``otp``."""
 
     @sensitive_variables("code")
