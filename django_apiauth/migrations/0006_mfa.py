@@ -6,100 +6,196 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('apiauth', '0005_api_key_updated_event'),
+        ("apiauth", "0005_api_key_updated_event"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='refreshtokenfamily',
-            name='amr',
-            field=models.CharField(blank=True, default='pwd', max_length=64),
+            model_name="refreshtokenfamily",
+            name="amr",
+            field=models.CharField(blank=True, default="pwd", max_length=64),
         ),
         migrations.AddField(
-            model_name='refreshtokenfamily',
-            name='auth_time',
+            model_name="refreshtokenfamily",
+            name="auth_time",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='authevent',
-            name='type',
-            field=models.CharField(choices=[('login_succeeded', 'Login succeeded'), ('login_failed', 'Login failed'), ('logout', 'Logout'), ('token_issued', 'Token issued'), ('token_refreshed', 'Token refreshed'), ('token_rejected', 'Token rejected'), ('refresh_token_reused', 'Refresh token reuse detected'), ('session_revoked', 'Session revoked'), ('api_key_created', 'API key created'), ('api_key_rotated', 'API key rotated'), ('api_key_revoked', 'API key revoked'), ('api_key_updated', 'API key updated'), ('api_key_rejected', 'API key rejected'), ('signing_key_created', 'Signing key created'), ('signing_key_rotated', 'Signing key rotated'), ('signing_key_retired', 'Signing key retired'), ('mfa_enrolled', 'MFA enrolled'), ('mfa_verified', 'MFA verified'), ('mfa_failed', 'MFA failed'), ('mfa_disabled', 'MFA disabled'), ('backup_code_used', 'Backup code used'), ('rate_limited', 'Rate limited'), ('lockout', 'Lockout')], db_index=True, max_length=40),
+            model_name="authevent",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("login_succeeded", "Login succeeded"),
+                    ("login_failed", "Login failed"),
+                    ("logout", "Logout"),
+                    ("token_issued", "Token issued"),
+                    ("token_refreshed", "Token refreshed"),
+                    ("token_rejected", "Token rejected"),
+                    ("refresh_token_reused", "Refresh token reuse detected"),
+                    ("session_revoked", "Session revoked"),
+                    ("api_key_created", "API key created"),
+                    ("api_key_rotated", "API key rotated"),
+                    ("api_key_revoked", "API key revoked"),
+                    ("api_key_updated", "API key updated"),
+                    ("api_key_rejected", "API key rejected"),
+                    ("signing_key_created", "Signing key created"),
+                    ("signing_key_rotated", "Signing key rotated"),
+                    ("signing_key_retired", "Signing key retired"),
+                    ("mfa_enrolled", "MFA enrolled"),
+                    ("mfa_verified", "MFA verified"),
+                    ("mfa_failed", "MFA failed"),
+                    ("mfa_disabled", "MFA disabled"),
+                    ("backup_code_used", "Backup code used"),
+                    ("rate_limited", "Rate limited"),
+                    ("lockout", "Lockout"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='BackupCodeDevice',
+            name="BackupCodeDevice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='The human-readable name of this device.', max_length=64)),
-                ('confirmed', models.BooleanField(default=True, help_text='Is this device ready for use?')),
-                ('throttling_failure_timestamp', models.DateTimeField(blank=True, default=None, help_text='A timestamp of the last failed verification attempt. Null if last attempt succeeded.', null=True)),
-                ('throttling_failure_count', models.PositiveIntegerField(default=0, help_text='Number of successive failed attempts.')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='The date and time when this device was initially created in the system.', null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, help_text='The most recent date and time this device was used.', null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="The human-readable name of this device.", max_length=64)),
+                ("confirmed", models.BooleanField(default=True, help_text="Is this device ready for use?")),
+                (
+                    "throttling_failure_timestamp",
+                    models.DateTimeField(
+                        blank=True,
+                        default=None,
+                        help_text="A timestamp of the last failed verification attempt. Null if last attempt succeeded.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "throttling_failure_count",
+                    models.PositiveIntegerField(default=0, help_text="Number of successive failed attempts."),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True,
+                        help_text="The date and time when this device was initially created in the system.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "last_used_at",
+                    models.DateTimeField(
+                        blank=True, help_text="The most recent date and time this device was used.", null=True
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'backup-code device',
+                "verbose_name": "backup-code device",
             },
         ),
         migrations.CreateModel(
-            name='BackupCode',
+            name="BackupCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.CharField(editable=False, max_length=64)),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='codes', to='apiauth.backupcodedevice')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("digest", models.CharField(editable=False, max_length=64)),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="codes", to="apiauth.backupcodedevice"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'backup code',
+                "verbose_name": "backup code",
             },
         ),
         migrations.CreateModel(
-            name='MFAChallenge',
+            name="MFAChallenge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('purpose', models.CharField(default='login', max_length=16)),
-                ('scope', models.CharField(blank=True, default='', max_length=1000)),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("purpose", models.CharField(default="login", max_length=16)),
+                ("scope", models.CharField(blank=True, default="", max_length=1000)),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'MFA challenge',
+                "verbose_name": "MFA challenge",
             },
         ),
         migrations.CreateModel(
-            name='TOTPDevice',
+            name="TOTPDevice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='The human-readable name of this device.', max_length=64)),
-                ('throttling_failure_timestamp', models.DateTimeField(blank=True, default=None, help_text='A timestamp of the last failed verification attempt. Null if last attempt succeeded.', null=True)),
-                ('throttling_failure_count', models.PositiveIntegerField(default=0, help_text='Number of successive failed attempts.')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='The date and time when this device was initially created in the system.', null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, help_text='The most recent date and time this device was used.', null=True)),
-                ('confirmed', models.BooleanField(default=False, help_text='Confirmed with a code from the authenticator app.')),
-                ('secret_ciphertext', models.TextField(editable=False)),
-                ('digits', models.PositiveSmallIntegerField(default=6, editable=False)),
-                ('step', models.PositiveSmallIntegerField(default=30, editable=False)),
-                ('tolerance', models.PositiveSmallIntegerField(default=1, editable=False)),
-                ('last_t', models.BigIntegerField(default=-1, editable=False)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(help_text="The human-readable name of this device.", max_length=64)),
+                (
+                    "throttling_failure_timestamp",
+                    models.DateTimeField(
+                        blank=True,
+                        default=None,
+                        help_text="A timestamp of the last failed verification attempt. Null if last attempt succeeded.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "throttling_failure_count",
+                    models.PositiveIntegerField(default=0, help_text="Number of successive failed attempts."),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True,
+                        help_text="The date and time when this device was initially created in the system.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "last_used_at",
+                    models.DateTimeField(
+                        blank=True, help_text="The most recent date and time this device was used.", null=True
+                    ),
+                ),
+                (
+                    "confirmed",
+                    models.BooleanField(default=False, help_text="Confirmed with a code from the authenticator app."),
+                ),
+                ("secret_ciphertext", models.TextField(editable=False)),
+                ("digits", models.PositiveSmallIntegerField(default=6, editable=False)),
+                ("step", models.PositiveSmallIntegerField(default=30, editable=False)),
+                ("tolerance", models.PositiveSmallIntegerField(default=1, editable=False)),
+                ("last_t", models.BigIntegerField(default=-1, editable=False)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'TOTP device',
+                "verbose_name": "TOTP device",
             },
         ),
         migrations.AddConstraint(
-            model_name='backupcodedevice',
-            constraint=models.UniqueConstraint(fields=('user',), name='apiauth_one_backup_device_per_user'),
+            model_name="backupcodedevice",
+            constraint=models.UniqueConstraint(fields=("user",), name="apiauth_one_backup_device_per_user"),
         ),
         migrations.AddConstraint(
-            model_name='totpdevice',
-            constraint=models.UniqueConstraint(fields=('user',), name='apiauth_one_totp_device_per_user'),
+            model_name="totpdevice",
+            constraint=models.UniqueConstraint(fields=("user",), name="apiauth_one_totp_device_per_user"),
         ),
     ]
