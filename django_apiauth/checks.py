@@ -56,6 +56,15 @@ Multi-factor authentication (constraints of the ``MFA_*`` keys, reported by the 
 
 * ``apiauth.E040`` ``MFA_TOKEN_MAX_ATTEMPTS`` below 1.
 * ``apiauth.E041`` ``MFA_THROTTLE_FACTOR`` negative.
+
+Scopes (``django_apiauth/scopes/checks.py``, ``docs/scopes.md``):
+
+* ``apiauth.E080`` a ``SCOPES`` entry whose name or shape is malformed.
+* ``apiauth.E081`` a ``SCOPES`` grant rule that is not usable.
+* ``apiauth.E082`` a scope whose rule could be read two ways (``API_KEY_SCOPES`` translation).
+* ``apiauth.E083`` a view's ``required_scopes`` is not a list of registered scope names.
+* ``apiauth.W080`` ``API_KEY_SCOPES`` is deprecated: move it to ``SCOPES``.
+* ``apiauth.W081`` ``LOGIN_SCOPES`` names a scope the registry does not define.
 """
 
 from __future__ import annotations
@@ -73,9 +82,10 @@ from django_apiauth import conf
 from django_apiauth.api_keys.checks import API_KEY_CHECKS
 from django_apiauth.jwt.checks import JWT_CHECKS
 from django_apiauth.refresh.checks import REFRESH_CHECKS
+from django_apiauth.scopes.checks import SCOPE_CHECKS, URL_CHECKS
 
 CheckResult = list[checks.CheckMessage]
-IMPORT_STRING_KEYS = ("EVENT_SINKS", "MFA_TOTP_ACCOUNT_LABEL")
+IMPORT_STRING_KEYS = ("EVENT_SINKS", "ACCESS_TOKEN_CLAIMS", "MFA_TOTP_ACCOUNT_LABEL")
 CIDR_KEYS = ("TRUSTED_PROXIES",)
 
 
@@ -177,6 +187,7 @@ ALL_CHECKS: list[Callable[..., CheckResult]] = [check_namespace, check_import_st
 ALL_CHECKS += REFRESH_CHECKS
 ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS
+ALL_CHECKS += SCOPE_CHECKS
 
 
 def register_all() -> None:
@@ -186,3 +197,5 @@ def register_all() -> None:
     """
     for check in ALL_CHECKS:
         checks.register(check, "apiauth", checks.Tags.security)
+    for check in URL_CHECKS:
+        checks.register(check, "apiauth", checks.Tags.security, checks.Tags.urls)

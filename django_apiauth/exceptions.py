@@ -97,3 +97,10 @@ class RecentAuthenticationRequired(ApiAuthError):
     error = "login_required"
     status_code = 403
     default_description = "Log in again, or send your password, to change multi-factor authentication."
+
+
+class InvalidScope(ApiAuthError):
+    """A ``scope`` parameter that is malformed, or asks for more than may be granted (RFC 6749 §5.2)."""
+
+    error = "invalid_scope"
+    default_description = "The requested scope is invalid."

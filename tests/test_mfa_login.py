@@ -202,9 +202,9 @@ def test_the_mfa_token_is_bound_to_its_user(enrolled: Any, user: User, make_othe
 
 
 @pytest.fixture
-def make_other(db: None) -> Callable[[], Any]:
+def make_other(make_user: Callable[..., Any]) -> Callable[[], Any]:
     def make() -> Any:
-        return User.objects.create_user(username="mallory", password=PASSWORD)
+        return make_user("mallory", password=PASSWORD)
 
     return make
 

@@ -157,11 +157,11 @@ def test_otp_middleware_sees_a_session_verified_with_our_device(user: User, cloc
     assert seen == {"verified": True, "device": device}
 
 
-def test_a_view_only_admin_cannot_reset_mfa(user: User, clock: Any, password: str) -> None:
+def test_a_view_only_admin_cannot_reset_mfa(user: User, clock: Any, make_user: Callable[..., Any]) -> None:
     from django.contrib.auth.models import Permission
 
     enrol()
-    clerk = User.objects.create_user("clerk", password=password, is_staff=True)
+    clerk = make_user("clerk", is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="view_totpdevice"))
     client = Client()
     client.force_login(clerk)

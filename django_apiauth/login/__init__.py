@@ -1,2 +1,6 @@
-"""Login: the one password check of the app (``password``) and the one way a login ends in tokens
-(``complete``). The API login, the MFA step and password-confirmed operations all go through them."""
+"""Logging a user in: the one password check (``password``) and the one completion (``complete``).
+
+Every password check of the app goes through :func:`~django_apiauth.login.password.authenticate_password`,
+and every successful login ends in :func:`~django_apiauth.login.complete.complete_login`, so Django's auth
+signals, ``last_login``, scopes and events behave the same whatever the entry point.
+"""

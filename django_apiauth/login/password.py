@@ -1,8 +1,10 @@
-"""The one authenticate service: every password check of the app goes through ``authenticate_password``.
+"""The one authenticate service: every password check of the app goes through here.
 
 The answer to a failed check never says why (unknown user, wrong password, inactive account): the caller
-sees the same error, and Django's ``ModelBackend`` runs the password hasher for unknown users too, so the
-time taken does not tell them apart either. Django's ``authenticate`` sends ``user_login_failed``.
+sees the same ``InvalidGrant``, and Django's ``ModelBackend`` runs the password hasher for unknown users
+too, so the time taken does not tell them apart either. Django's ``authenticate`` sends
+``user_login_failed`` (with the request) when no backend accepts the credentials; a backend that accepts an
+inactive user is refused here, and the signal is sent for it too.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model, user_login_failed
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
@@ -23,14 +25,25 @@ LOGIN_FAILED = "Invalid username or password."
 
 @sensitive_variables("password")
 def authenticate_password(request: HttpRequest, *, username: str, password: str, method: str = "password") -> Any:
-    """The active user with these credentials; records ``login_failed`` and raises ``InvalidGrant`` otherwise.
+    """The active user whose ``USERNAME_FIELD`` is ``username`` and whose password is ``password``.
 
     The username is NFKC-normalised as ``create_user`` stores it and Django's ``AuthenticationForm`` reads
-    it, so "ﬁsh" (U+FB01) finds the user "fish" here as it does on the admin login page.
+    it, so "ﬁsh" (U+FB01) finds the user "fish" here as it does on the admin login page. Raises the same
+    ``InvalidGrant`` for every failure, after recording an aggregated ``login_failed`` event (whose
+    ``method`` says which check failed: ``password`` for a login, ``reauthentication`` for a confirmation).
     """
     username = unicodedata.normalize("NFKC", username)
     user = authenticate(request, username=username, password=password)
-    if user is None or not user.is_active:
+    if user is not None and not user.is_active:
+        # Django sends the signal itself only when every backend refused.
+        user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+        user = None
+    if user is None:
         record_event(EventType.LOGIN_FAILED, request=request, details={"method": method}, aggregate=True)
         raise InvalidGrant(LOGIN_FAILED)
     return user
+
+
+def username_field() -> str:
+    """The login body field named after the user model's ``USERNAME_FIELD`` (``username``, ``email``, ...)."""
+    return str(get_user_model().USERNAME_FIELD)

@@ -49,7 +49,8 @@ def reauthenticate_session(user: Any, sid: str, *, methods: Iterable[str], reque
         amr = list(dict.fromkeys([*family.amr.split(), *methods]))
         family.amr, family.auth_time = " ".join(amr), now
         family.save(update_fields=["amr", "auth_time"])
-        pair = issue_pair(family, user, parent=live, now=now)
+        scopes = tuple(family.scope.split())
+        pair = issue_pair(family, user, parent=live, now=now, scopes=scopes, request=request)
     details = {"family_id": family.sid, "jti": pair.access.jti}
     record_event(EventType.TOKEN_ISSUED, request=request, user=user, details=details)
     return pair
