@@ -16,9 +16,9 @@ def ids(messages: list[checks.CheckMessage]) -> list[str]:
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        ({"MFA_TOKEN_MAX_ATTEMPTS": 0}, ["apiauth.E040"]),
-        ({"MFA_THROTTLE_FACTOR": -1}, ["apiauth.E041"]),
-        ({"MFA_TOKEN_MAX_ATTEMPTS": 0, "MFA_THROTTLE_FACTOR": -5}, ["apiauth.E040", "apiauth.E041"]),
+        ({"MFA_TOKEN_MAX_ATTEMPTS": 0}, ["apiauth.E050"]),
+        ({"MFA_THROTTLE_FACTOR": -1}, ["apiauth.E051"]),
+        ({"MFA_TOKEN_MAX_ATTEMPTS": 0, "MFA_THROTTLE_FACTOR": -5}, ["apiauth.E050", "apiauth.E051"]),
         ({}, []),
         ({"MFA_TOKEN_MAX_ATTEMPTS": 1, "MFA_THROTTLE_FACTOR": 0}, []),
         ({"MFA_TOKEN_MAX_ATTEMPTS": "3", "MFA_THROTTLE_FACTOR": True}, []),  # wrong types are E003, not these
@@ -26,7 +26,7 @@ def ids(messages: list[checks.CheckMessage]) -> list[str]:
 )
 def test_mfa_limits(apiauth: Callable[..., None], values: dict[str, Any], expected: list[str]) -> None:
     apiauth(**values)
-    found = [i for i in ids(checks.run_checks()) if i in ("apiauth.E040", "apiauth.E041")]
+    found = [i for i in ids(checks.run_checks()) if i in ("apiauth.E050", "apiauth.E051")]
     assert found == expected
 
 
@@ -41,4 +41,4 @@ def test_an_account_label_that_cannot_be_imported_is_e005(apiauth: Callable[...,
 
 def test_mfa_checks_run_with_manage_py_check(apiauth: Callable[..., None]) -> None:
     apiauth(MFA_TOKEN_MAX_ATTEMPTS=0)
-    assert "apiauth.E040" in ids(checks.run_checks())
+    assert "apiauth.E050" in ids(checks.run_checks())

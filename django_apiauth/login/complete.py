@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.models.events import EventType
+from django_apiauth.models.refresh import RefreshTransport
 from django_apiauth.refresh.service import TokenPair, issue_family
 from django_apiauth.scopes.grants import grant_for_user
 
@@ -35,13 +36,14 @@ def complete_login(
     scope: Iterable[str] | None = None,
     client_id: str = "",
     amr: Iterable[str] = ("pwd",),
+    transport: RefreshTransport = RefreshTransport.BODY,
 ) -> TokenPair:
     """Issue the token pair of a successful login. ``scope`` is what was asked (``None``: the default set);
-    the granted subset is in ``pair.scope`` (and the family remembers it for every refresh). ``amr`` are the
-    RFC 8176 methods the user just passed (``pwd``, plus ``otp`` after the second factor)."""
+    the granted subset is in ``pair.scope`` (and the family remembers it for every refresh). ``transport``:
+    where the family's refresh tokens travel (the client's choice under ``REFRESH_TOKEN_TRANSPORT="both"``)."""
     granted = grant_for_user(user, scope)
     methods = list(amr)
-    pair = issue_family(user, request=request, scopes=granted, client_id=client_id, amr=methods)
+    pair = issue_family(user, request=request, scopes=granted, client_id=client_id, transport=transport, amr=methods)
     with _last_login_updates(apiauth_settings.UPDATE_LAST_LOGIN):
         user_logged_in.send(sender=user.__class__, request=request, user=user)
     details = {"family_id": pair.family.sid, "amr": methods}

@@ -42,7 +42,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def issue_challenge(user: Any, *, scopes: Iterable[str], purpose: str = LOGIN) -> str:
+def issue_challenge(user: Any, *, scopes: Iterable[str], transport: str = "body", purpose: str = LOGIN) -> str:
     """A new ``mfa_token`` for ``user`` (whose password was just checked)."""
     token = PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
@@ -53,6 +53,7 @@ def issue_challenge(user: Any, *, scopes: Iterable[str], purpose: str = LOGIN) -
         token_hash=_digest(token),
         purpose=purpose,
         scope=" ".join(scopes),
+        transport=transport,
         created_at=now,
         expires_at=now + apiauth_settings.MFA_TOKEN_LIFETIME,
     )

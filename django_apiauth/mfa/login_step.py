@@ -17,19 +17,28 @@ from django.views.decorators.debug import sensitive_variables
 from django_apiauth.login.complete import complete_login
 from django_apiauth.mfa.challenge import MFAChallengeIssued, issue_challenge, redeem, take_attempt
 from django_apiauth.mfa.verification import code_kind, has_confirmed_device, login_methods, verify_second_factor
+from django_apiauth.models.refresh import RefreshTransport
 from django_apiauth.refresh.service import TokenPair
 from django_apiauth.scopes.grants import grant_for_user
 
 PASSWORD_AND_OTP = ("pwd", "otp")
 
 
-def begin_login(request: HttpRequest, user: Any, *, scope: Iterable[str] | None) -> TokenPair | MFAChallengeIssued:
+def begin_login(
+    request: HttpRequest,
+    user: Any,
+    *,
+    scope: Iterable[str] | None,
+    transport: RefreshTransport = RefreshTransport.BODY,
+) -> TokenPair | MFAChallengeIssued:
     """After the password: tokens (``amr`` ``["pwd"]``), or, for a user with a confirmed device, the
-    ``mfa_token`` of the second step. The scope is granted now, so a refused scope fails before the step."""
+    ``mfa_token`` of the second step. The scope is granted now, so a refused scope fails before the step;
+    the grant and the refresh transport wait in the challenge."""
     if not has_confirmed_device(user):
-        return complete_login(request, user, scope=scope)
+        return complete_login(request, user, scope=scope, transport=transport)
     granted = grant_for_user(user, scope)
-    return MFAChallengeIssued(token=issue_challenge(user, scopes=granted), methods=login_methods(user))
+    token = issue_challenge(user, scopes=granted, transport=transport.value)
+    return MFAChallengeIssued(token=token, methods=login_methods(user))
 
 
 @sensitive_variables("token", "code")
@@ -41,4 +50,5 @@ def complete_mfa_login(request: HttpRequest, *, token: object, code: object) -> 
     user = challenge.user
     verify_second_factor(user, code, request=request, purpose="login")
     redeem(challenge)
-    return complete_login(request, user, scope=challenge.scope.split(), amr=PASSWORD_AND_OTP)
+    transport = RefreshTransport(challenge.transport)
+    return complete_login(request, user, scope=challenge.scope.split(), amr=PASSWORD_AND_OTP, transport=transport)

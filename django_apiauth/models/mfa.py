@@ -105,6 +105,8 @@ class MFAChallenge(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     purpose = models.CharField(max_length=16, default="login")
     scope = models.CharField(max_length=1000, blank=True, default="")
+    # Where the login's refresh tokens will travel (chosen at the password step, see ``RefreshTransport``).
+    transport = models.CharField(max_length=8, default="body")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     attempts = models.PositiveIntegerField(default=0)

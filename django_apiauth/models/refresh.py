@@ -27,6 +27,13 @@ class RevocationReason(models.TextChoices):
     ADMIN = "admin", "Revoked by an administrator"
 
 
+class RefreshTransport(models.TextChoices):
+    """How a family's refresh tokens travel, fixed at login: in the body, or only in the HttpOnly cookie."""
+
+    BODY = "body", "Response body"
+    COOKIE = "cookie", "HttpOnly cookie"
+
+
 class RefreshTokenFamilyQuerySet(models.QuerySet["RefreshTokenFamily"]):
     def live(self) -> RefreshTokenFamilyQuerySet:
         """Families that are neither revoked nor past their absolute expiry and still hold a usable token."""
@@ -54,6 +61,9 @@ class RefreshTokenFamily(models.Model):
     # family repeats them. ``amr`` is space-separated RFC 8176 values; a null ``auth_time`` means created_at.
     amr = models.CharField(max_length=64, blank=True, default="pwd")
     auth_time = models.DateTimeField(null=True, blank=True)
+    # Chosen at login; with ``REFRESH_TOKEN_TRANSPORT = "both"`` it decides where every rotation answers, so a
+    # cookie family's tokens never reach a response body (nor the page's scripts).
+    transport = models.CharField(max_length=8, choices=RefreshTransport.choices, default=RefreshTransport.BODY)
 
     objects = RefreshTokenFamilyQuerySet.as_manager()
 

@@ -24,7 +24,7 @@ from django_apiauth.events.record import record_event, user_agent_of
 from django_apiauth.exceptions import InvalidGrant
 from django_apiauth.jwt.access import AccessToken, issue_access_token
 from django_apiauth.models.events import EventType
-from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
+from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RefreshTransport, RevocationReason
 from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
 from django_apiauth.scopes.grants import narrow_grant
@@ -63,12 +63,14 @@ def issue_family(
     scopes: Iterable[str] = (),
     client_id: str = "",
     amr: Iterable[str] = ("pwd",),
+    transport: RefreshTransport = RefreshTransport.BODY,
 ) -> TokenPair:
-    """Start a family for a user who authenticated just now with the ``amr`` methods (RFC 8176); records
-    ``token_issued``. The family's tokens carry ``amr`` and ``auth_time`` (now) until a step-up renews them.
+    """Start a family for a freshly authenticated ``user`` (login); records ``token_issued``.
 
     ``scopes`` is the grant, already decided (``login.complete``); the family remembers it as the most any
-    refresh of this login may ask for (RFC 6749 §6).
+    refresh of this login may ask for (RFC 6749 §6). ``transport`` is where its refresh tokens travel.
+    ``amr`` are the RFC 8176 methods the user just passed: every access token of the family carries them and
+    ``auth_time`` (now) until a step-up renews both.
     """
     granted = tuple(scopes)
     now = timezone.now()
@@ -84,6 +86,7 @@ def issue_family(
             user_agent=user_agent_of(request),
             amr=" ".join(amr),
             auth_time=now,
+            transport=transport,
         )
         pair = issue_pair(family, user, parent=None, now=now, scopes=granted, request=request)
     record_event(

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from django_apiauth.drf.mfa import RecentMFA
 from django_apiauth.exceptions import InvalidRequest
+from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.mfa import enrolment
 from django_apiauth.mfa.login_step import complete_mfa_login
 from django_apiauth.mfa.qr import qr_png_data_uri, qr_svg
@@ -49,6 +50,8 @@ class MFAStatusView(AppEndpoint):
 class TOTPView(AppEndpoint):
     """``POST`` starts enrolment (recent login or password); ``DELETE`` disables MFA (recent second factor)."""
 
+    apiauth_endpoint = Endpoint.CREDENTIAL  # shows a secret once, or answers tokens
+
     def get_permissions(self) -> list[BasePermission]:
         if self.request.method == "DELETE":
             return [IsAuthenticated(), RecentMFA()]
@@ -78,6 +81,8 @@ class TOTPView(AppEndpoint):
 class TOTPConfirmView(AppEndpoint):
     """``POST {"code", "revoke_other_sessions"?}``: turns the device on; answers the backup codes, once."""
 
+    apiauth_endpoint = Endpoint.CREDENTIAL  # shows a secret once, or answers tokens
+
     @sensitive_variables("codes")
     def post(self, request: Request) -> Response:
         code = _code(request)
@@ -92,6 +97,8 @@ class TOTPConfirmView(AppEndpoint):
 class BackupCodesView(AppEndpoint):
     """``POST``: ten new backup codes replace the old ones (recent second factor required)."""
 
+    apiauth_endpoint = Endpoint.CREDENTIAL  # shows a secret once, or answers tokens
+
     def get_permissions(self) -> list[BasePermission]:
         return [IsAuthenticated(), RecentMFA()]
 
@@ -103,6 +110,8 @@ class BackupCodesView(AppEndpoint):
 
 class MFAVerifyView(TokenEndpoint):
     """``POST {"mfa_token", "code"}``: the second step of login; answers tokens as ``login/`` does."""
+
+    apiauth_endpoint = Endpoint.CREDENTIAL  # shows a secret once, or answers tokens
 
     @sensitive_variables("data", "token", "code")
     def post(self, request: Request) -> Response:
@@ -116,6 +125,8 @@ class MFAVerifyView(TokenEndpoint):
 
 class StepUpView(AppEndpoint):
     """``POST {"code"}`` with an access token: a fresh pair for the same session, carrying ``otp``."""
+
+    apiauth_endpoint = Endpoint.CREDENTIAL  # shows a secret once, or answers tokens
 
     @sensitive_variables("code")
     def post(self, request: Request) -> Response:
