@@ -2,6 +2,7 @@
 
 from django_apiauth.models.api_keys import APIKey
 from django_apiauth.models.events import AuthEvent, EventType
+from django_apiauth.models.mfa import BackupCode, BackupCodeDevice, MFAChallenge, TOTPDevice
 from django_apiauth.models.oauth import AuthorizationCode, OAuthClient, OAuthConsent
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.models.signing_keys import SigningAlgorithm, SigningKey, SigningKeyState
@@ -10,7 +11,10 @@ __all__ = [
     "APIKey",
     "AuthEvent",
     "AuthorizationCode",
+    "BackupCode",
+    "BackupCodeDevice",
     "EventType",
+    "MFAChallenge",
     "OAuthClient",
     "OAuthConsent",
     "RefreshToken",
@@ -19,4 +23,5 @@ __all__ = [
     "SigningAlgorithm",
     "SigningKey",
     "SigningKeyState",
+    "TOTPDevice",
 ]

@@ -9,21 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.apps import apps
+import django_otp
 from django.contrib.auth import login as session_login
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.debug import sensitive_variables
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 
-from django_apiauth.events.record import record_event
-from django_apiauth.exceptions import InvalidGrant
+from django_apiauth.exceptions import InvalidGrant, InvalidOTP, InvalidRequest
 from django_apiauth.http_security.csp import add_sources, policy_for
 from django_apiauth.login.password import authenticate_password
-from django_apiauth.models.events import EventType
 from django_apiauth.scopes.grants import grant_for_user
 from django_apiauth.scopes.principals import ClientPrincipal
 from django_apiauth.scopes.registry import describe, known_scopes
-
-MAX_OTP_LENGTH = 64
 
 
 def invalid_client_scopes(scopes: list[str]) -> list[str]:
@@ -64,23 +62,18 @@ def check_password(request: HttpRequest, *, username: str, password: str) -> Any
 def needs_second_factor(request: HttpRequest, user: Any) -> bool:
     """A user with a confirmed OTP device must have verified it in this very session (django-otp's
     ``is_verified()``); a password-only session, such as the admin's, does not count."""
-    if not apps.is_installed("django_otp"):
-        return False
-    from django_otp import user_has_device
+    from django_apiauth.mfa.verification import has_confirmed_device
 
-    if not user_has_device(user, confirmed=True):
+    if not has_confirmed_device(user):
         return False
     verified = getattr(request.user, "is_verified", None)
-    if callable(verified):
+    if callable(verified) and getattr(request.user, "pk", None) == user.pk:
         return not verified()
     return _session_device(request, user) is None
 
 
 def _session_device(request: HttpRequest, user: Any) -> Any:
     """The device this session verified, read like ``OTPMiddleware`` does when it is not installed."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.models import Device
-
     persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
     device = Device.from_persistent_id(persistent_id) if isinstance(persistent_id, str) else None
     if device is None or device.user_id != user.pk or not device.confirmed:
@@ -89,16 +82,20 @@ def _session_device(request: HttpRequest, user: Any) -> Any:
 
 
 def verify_second_factor(request: HttpRequest, user: Any, code: str) -> bool:
-    """Check an OTP code against the user's devices; on success sign the user in to the session (if the
-    password step left them pending) and mark the session verified."""
-    if not apps.is_installed("django_otp") or not (0 < len(code) <= MAX_OTP_LENGTH) or not code.isascii():
-        return False
-    import django_otp
+    """Check a TOTP or backup code through the app's MFA verification (django-otp devices, their replay
+    protection and throttling); on success sign the user in to the session if the password step left them
+    pending, and mark the session verified (django-otp's ``login``). Waits imposed by the counters are
+    raised for the page to show."""
+    from django_apiauth.mfa.verification import TOTP
+    from django_apiauth.mfa.verification import verify_second_factor as verify_code
+    from django_apiauth.models.mfa import BackupCodeDevice, TOTPDevice
 
-    device = django_otp.match_token(user, code)
-    if device is None:
-        record_event(EventType.MFA_FAILED, request=request, user=user, details={"method": "oauth_page"}, aggregate=True)
+    try:
+        kind = verify_code(user, code, request=request, purpose="oauth_login")
+    except (InvalidRequest, InvalidOTP):
         return False
+    model: Any = TOTPDevice if kind == TOTP else BackupCodeDevice
+    device = model.objects.filter(user=user, confirmed=True).first()
     if not request.user.is_authenticated:
         session_login(request, user)
     django_otp.login(request, device)

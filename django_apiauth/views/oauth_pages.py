@@ -146,11 +146,7 @@ class LoginView(View):
         try:
             user = integration.check_password(request, username=username, password=password) if username else None
         except ApiAuthError as exc:  # a wait imposed by the brute-force counters, an outage
-            response = self._page(request, next_url, step="password", error=exc.description, status=exc.status_code)
-            retry_after = getattr(exc, "retry_after", None)
-            if retry_after is not None:
-                response["Retry-After"] = str(retry_after)
-            return response
+            return self._refused(request, next_url, "password", exc)
         if user is None or not password:
             return self._page(request, next_url, step="password", error="Invalid username or password.", status=400)
         if integration.needs_second_factor(request, user):
@@ -164,11 +160,23 @@ class LoginView(View):
         user = _pending_user(request)
         if user is None:
             return self._page(request, next_url, step="password", error="Please sign in again.", status=400)
-        if not integration.verify_second_factor(request, user, _field(request, "otp")):
+        try:
+            verified = integration.verify_second_factor(request, user, _field(request, "otp"))
+        except ApiAuthError as exc:  # django-otp's back-off after wrong codes, an outage
+            return self._refused(request, next_url, "otp", exc)
+        if not verified:
             return self._page(request, next_url, step="otp", error="The code is not valid.", status=400)
         request.session.pop(PENDING_USER, None)
         request.session.pop(PENDING_BACKEND, None)
         return _redirect(next_url, after_post=True)
+
+    def _refused(self, request: HttpRequest, next_url: str, step: str, exc: ApiAuthError) -> HttpResponse:
+        """The page again with the refusal's own status (429, 503) and ``Retry-After``."""
+        response = self._page(request, next_url, step=step, error=exc.description, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
 
     def _page(
         self, request: HttpRequest, next_url: str, *, step: str, error: str = "", status: int = 200
