@@ -50,6 +50,15 @@ API keys (``django_apiauth/api_keys/checks.py``):
 * ``apiauth.E025`` ``API_KEY_SCOPE_POLICY`` is not an importable callable.
 * ``apiauth.E026`` API-key lifetimes not positive, or the default above the maximum.
 * ``apiauth.E027`` ``API_KEY_MAX_PER_USER`` below 1.
+
+Rate limits, brute-force counters, cache outages (``django_apiauth/throttling/checks.py``):
+
+* ``apiauth.E040`` a ``THROTTLE_RATES`` entry that is not a rate, or a malformed scope name.
+* ``apiauth.E041`` the ``CACHE_ALIAS`` cache is a ``DummyCache``.
+* ``apiauth.E042`` lockout thresholds below 1, or ``LOCKOUT_BASE_WAIT`` above ``LOCKOUT_MAX_WAIT``.
+* ``apiauth.E043`` ``CACHE_OUTAGE_POLICY`` with an unknown consumer or policy.
+* ``apiauth.W039`` rate limits and lockout counters in a per-process cache outside ``DEBUG``.
+* ``apiauth.W040`` a shared cache whose ``incr`` may not be atomic (neither Redis nor memcached).
 """
 
 from __future__ import annotations
@@ -68,6 +77,7 @@ from django_apiauth import conf
 from django_apiauth.api_keys.checks import API_KEY_CHECKS
 from django_apiauth.jwt.checks import JWT_CHECKS
 from django_apiauth.refresh.checks import REFRESH_CHECKS
+from django_apiauth.throttling.checks import THROTTLE_CHECKS
 
 CheckResult = list[checks.CheckMessage]
 IMPORT_STRING_KEYS = ("EVENT_SINKS",)
@@ -171,6 +181,7 @@ ALL_CHECKS += REFRESH_CHECKS
 
 ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS
+ALL_CHECKS += THROTTLE_CHECKS
 
 
 def register_all() -> None:

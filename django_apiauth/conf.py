@@ -205,6 +205,51 @@ SPECS: dict[str, Spec] = {
     "API_KEY_MAX_PER_USER": Spec(
         100, (int,),
         "Most usable (not revoked, not expired) keys one user may hold; creating one more answers 400."),
+    # --- shared-cache outages ----------------------------------------------------------------------------
+    "CACHE_OUTAGE_POLICY": Spec(
+        {"REVOKED_SESSIONS": "open", "THROTTLES": "open", "LOCKOUT": "closed"}, (dict,),
+        "What each consumer of the `CACHE_ALIAS` cache does when it is unreachable: `open` (carry on without "
+        "it: throttles admit) or `closed` (answer 503 JSON with `Retry-After`: brute-force counters refuse "
+        "password checks). Keys you leave out keep their default. Event aggregation always falls back to "
+        "per-process counting."),
+    "CACHE_OUTAGE_LOG_INTERVAL": Spec(
+        timedelta(seconds=60), DURATION,
+        "A cache outage is logged once per this interval per consumer and process, not once per request."),
+    # --- rate limits -----------------------------------------------------------------------------------------
+    "THROTTLE_RATES": Spec(
+        {}, (dict,),
+        "Rates by throttle scope (`100/min`, `5/10m`, `1000/day`, `10/s`), laid over the built-in scopes of "
+        "the app's endpoints: `login` 30/min and `refresh` 60/min per client IP, `api_keys` 60/min and "
+        "`sessions` 120/min per user, `mfa` 30/min and `oauth` 60/min per IP. `None` turns a scope off. "
+        "Read on every request."),
+    # --- brute-force lockout ----------------------------------------------------------------------------
+    "LOCKOUT_ENABLED": Spec(
+        True, (bool,),
+        "Count failed password, MFA-code, API-key and refresh-token attempts and make clients wait after too "
+        "many (429 with `Retry-After`, answered before any password is hashed)."),
+    "LOCKOUT_FAILURES": Spec(
+        5, (int,),
+        "Failures of one account from one network (an IPv4 address or an IPv6 /64), with less than "
+        "`LOCKOUT_WINDOW` between them, before the first wait. Also the MFA-code failures per account."),
+    "LOCKOUT_WINDOW": Spec(
+        timedelta(minutes=15), DURATION,
+        "A failure counter is forgotten this long after its last wait ended without a new failure."),
+    "LOCKOUT_BASE_WAIT": Spec(
+        timedelta(seconds=1), DURATION,
+        "The first wait after `LOCKOUT_FAILURES` failures; each further failure doubles it."),
+    "LOCKOUT_MAX_WAIT": Spec(
+        timedelta(minutes=15), DURATION, "The longest wait, however many failures follow."),
+    "LOCKOUT_ACCOUNT_NETWORKS": Spec(
+        50, (int,),
+        "The account-wide lock (for every network) starts only once failures for the account came from more "
+        "than this many distinct networks within `LOCKOUT_ACCOUNT_WINDOW`: one attacker cannot lock a victim "
+        "out, only their own network."),
+    "LOCKOUT_ACCOUNT_WINDOW": Spec(
+        timedelta(hours=1), DURATION, "How long distinct failing networks are remembered per account."),
+    "LOCKOUT_IP_FAILURES": Spec(
+        100, (int,),
+        "Failures from one network across all accounts and credentials (passwords, API keys, refresh tokens) "
+        "before that network waits, so spraying many accounts a few times each is slowed down too."),
 }
 # fmt: on
 
@@ -304,6 +349,18 @@ class ApiAuthSettings:
     API_KEY_SCOPES = _Key[dict[str, str | None]]()
     API_KEY_SCOPE_POLICY = _Key[Callable[..., Any]](import_string)
     API_KEY_MAX_PER_USER = _Key[int]()
+    # shared-cache outages, rate limits and brute-force lockout
+    CACHE_OUTAGE_POLICY = _Key[dict[str, str]]()
+    CACHE_OUTAGE_LOG_INTERVAL = _Key[timedelta](as_timedelta)
+    THROTTLE_RATES = _Key[dict[str, str | None]]()
+    LOCKOUT_ENABLED = _Key[bool]()
+    LOCKOUT_FAILURES = _Key[int]()
+    LOCKOUT_WINDOW = _Key[timedelta](as_timedelta)
+    LOCKOUT_BASE_WAIT = _Key[timedelta](as_timedelta)
+    LOCKOUT_MAX_WAIT = _Key[timedelta](as_timedelta)
+    LOCKOUT_ACCOUNT_NETWORKS = _Key[int]()
+    LOCKOUT_ACCOUNT_WINDOW = _Key[timedelta](as_timedelta)
+    LOCKOUT_IP_FAILURES = _Key[int]()
 
 
 apiauth_settings = ApiAuthSettings()

@@ -104,3 +104,17 @@ def issue_key(user: User) -> Callable[..., Any]:
         return create_api_key(owner=owner or user, name=name, **kwargs)
 
     return issue
+
+
+# --- rate limits and lockout --------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Per-process sliding windows and the outage-log clock must not carry over between tests."""
+    from django_apiauth.shared_cache import reset_outage_log
+    from django_apiauth.throttling.local_backend import local_windows
+
+    local_windows.clear()
+    reset_outage_log()
+    yield
+    local_windows.clear()
+    reset_outage_log()

@@ -29,14 +29,16 @@ from django_apiauth.api_keys.service import (
 from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
 from django_apiauth.drf.parsers import safe_parsers
 from django_apiauth.drf.scopes import scopes_of
+from django_apiauth.throttling.drf import APIKeysRateThrottle, RateLimitHeadersMixin
 from django_apiauth.views.api_key_serializers import CreateAPIKeyInput, describe_key
 
 #: A user holds at most ``API_KEY_MAX_PER_USER`` usable keys; revoked ones are listed up to this many in all.
 LIST_LIMIT = 500
 
 
-class KeyManagementView(APIView):
+class KeyManagementView(RateLimitHeadersMixin, APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [APIKeysRateThrottle]
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         return [a for a in super().get_authenticators() if not isinstance(a, APIKeyAuthentication)]

@@ -27,6 +27,12 @@ from django_apiauth.refresh import cookies
 from django_apiauth.refresh.login import login
 from django_apiauth.refresh.revocation import logout_by_refresh_token, logout_everywhere, logout_session
 from django_apiauth.refresh.service import TokenPair, rotate
+from django_apiauth.throttling.drf import (
+    LoginRateThrottle,
+    RateLimitHeadersMixin,
+    RefreshRateThrottle,
+    SessionsRateThrottle,
+)
 from django_apiauth.views.body import json_object, string_field
 
 MAX_USERNAME_LENGTH = 512
@@ -35,11 +41,12 @@ MAX_REFRESH_TOKEN_LENGTH = 256
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class TokenEndpoint(APIView):
-    """JSON in and out, OAuth-shaped errors, no caching of anything."""
+class TokenEndpoint(RateLimitHeadersMixin, APIView):
+    """JSON in and out, OAuth-shaped errors, no caching of anything, ``RateLimit`` headers."""
 
     parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer]
+    throttle_classes: list[Any] = []
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return oauth_exception_handler
@@ -53,6 +60,7 @@ class SessionEndpoint(TokenEndpoint):
     """
 
     permission_classes = [IsAuthenticated]
+    throttle_classes = [SessionsRateThrottle]
 
     def get_authenticators(self) -> list[BaseAuthentication]:
         classes: list[Any] = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
@@ -97,6 +105,7 @@ class LoginView(TokenEndpoint):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle]
 
     @sensitive_variables("data", "password")
     def post(self, request: Request) -> Response:
@@ -113,6 +122,7 @@ class RefreshView(TokenEndpoint):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
+    throttle_classes = [RefreshRateThrottle]
 
     @sensitive_variables("token")
     def post(self, request: Request) -> Response:
@@ -132,6 +142,7 @@ class LogoutView(SessionEndpoint):
     """``POST`` with the refresh token (body or cookie) or an access token: revokes that one family."""
 
     permission_classes = [AllowAny]
+    throttle_classes = [RefreshRateThrottle]  # per network: the access token may be expired or absent
 
     def perform_authentication(self, request: Request) -> None:
         """Lazy: a refresh token alone is enough to log out, even when the access token has expired."""

@@ -1,0 +1,1 @@
+"""Logging in: the one authenticate service every password check goes through (``password``)."""
