@@ -15,6 +15,7 @@ hangs on a dead server.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -67,8 +68,7 @@ def outage_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover - django-redis is optional
         pass
     try:
-        from pymemcache import exceptions as memcache_errors
-
+        memcache_errors = importlib.import_module("pymemcache.exceptions")
         errors += [memcache_errors.MemcacheUnexpectedCloseError, memcache_errors.MemcacheServerError]
     except ImportError:  # pragma: no cover - pymemcache is optional
         pass
