@@ -118,3 +118,14 @@ def _fresh_rate_limits() -> Iterator[None]:
     yield
     local_windows.clear()
     reset_outage_log()
+
+
+@pytest.fixture
+def local_clock_cache(apiauth: Callable[..., None]) -> Iterator[None]:
+    """Counters in a local-memory cache, so ``time-machine`` moves their clock (Redis uses its own)."""
+    from django.core.cache import caches
+
+    apiauth(CACHE_ALIAS="local")
+    caches["local"].clear()
+    yield
+    caches["local"].clear()

@@ -24,10 +24,13 @@ from django_apiauth.api_keys.format import ParsedKey, try_parse_key
 from django_apiauth.api_keys.hashing import hash_secret, pepper_index
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
+from django_apiauth.lockout import service as lockout
 from django_apiauth.models.api_keys import APIKey
 from django_apiauth.models.events import EventType
 
 logger = logging.getLogger("django_apiauth.api_keys")
+#: Rejections that count against the network's brute-force counter: a key that never was valid.
+GUESSES = ("unknown_key", "invalid_secret")
 M = TypeVar("M", bound=Model)
 
 
@@ -45,6 +48,8 @@ def authenticate_api_key(
     row = cache.get(parsed.lookup_id)
     if row is None or not _verify(row, parsed, now):
         # A cached row is only trusted to accept: the secret may have been rotated a moment ago elsewhere.
+        # A network that keeps presenting wrong keys waits before it costs a query.
+        lockout.check_allowed("api_key", request)
         row = _load(parsed.lookup_id)
         if row is None:
             _reject("unknown_key", request, via_query_param, lookup_id=parsed.lookup_id)
@@ -146,6 +151,8 @@ def _reject(
     if key_id is not None:
         details["api_key_id"] = key_id
     user = owner if owner is not None else AnonymousUser()
+    if reason in GUESSES:
+        lockout.register_failure("api_key", request)
     record_event(EventType.API_KEY_REJECTED, request=request, user=user, details=details, aggregate=True)
     raise APIKeyRejected(reason, description)
 

@@ -75,6 +75,10 @@ class CacheStore:
         if count > entry.threshold and count != seen + 1:
             self._give_back([entry])
             return None
+        # Forgotten a window after the wait this failure starts, as on Redis.
+        wait = timing.wait_ms(count - entry.threshold) if count >= entry.threshold else 0
+        ttl = (timing.window_ms + wait) // 1000 + 1
+        self.cache.touch(name, ttl)
         self.cache.set(entry.key + ":t", now, ttl)
         return count
 

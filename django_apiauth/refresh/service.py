@@ -23,6 +23,7 @@ from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event, user_agent_of
 from django_apiauth.exceptions import InvalidGrant
 from django_apiauth.jwt.access import AccessToken, issue_access_token
+from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.revocation import remember_revoked
@@ -81,6 +82,7 @@ def rotate(token: object, *, request: HttpRequest) -> TokenPair:
     ``REFRESH_REUSE_GRACE``, the immediate predecessor of the family's live token). A consumed token
     revokes its family, and ``refresh_token_reused`` is recorded with the family's user and the caller's IP.
     """
+    lockout.check_allowed("refresh", request)  # a network guessing tokens waits before any query
     if not is_well_formed(token):
         _refuse(_Decision(refused="malformed"), request)
     now = timezone.now()
@@ -95,7 +97,9 @@ def rotate(token: object, *, request: HttpRequest) -> TokenPair:
 
 
 def _refuse(decision: _Decision, request: HttpRequest) -> NoReturn:
-    """Record why a refresh failed, then raise: called only once the transaction has committed."""
+    """Record why a refresh failed, count it against the network, then raise: called only once the
+    transaction has committed."""
+    lockout.register_failure("refresh", request)
     family = decision.family
     if decision.reused and family is not None:
         remember_revoked([(family.sid, family.absolute_expires_at)])
