@@ -8,7 +8,8 @@ Ids are stable and documented in the README:
 * ``apiauth.E004`` a removed key.
 * ``apiauth.E005`` an import string that cannot be imported.
 * ``apiauth.E006`` an entry of ``TRUSTED_PROXIES`` that is not a CIDR.
-* ``apiauth.E007`` a duration that is zero or negative.
+* ``apiauth.E007`` a value outside its declared constraint (minimum, maximum, choices, pattern): the
+  generic constraint check. Keys whose constraint had its own id before keep that id (listed below).
 
 JWT access tokens and signing keys (``django_apiauth.jwt.checks``, ``docs/jwt.md``):
 
@@ -65,7 +66,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import Any
 
 from django.apps import AppConfig
@@ -118,7 +118,8 @@ def check_namespace(app_configs: Sequence[AppConfig] | None = None, **kwargs: An
     return errors
 
 
-def _check_value(key: str, value: Any, spec: conf.Spec) -> CheckResult:
+def _check_value(key: str, value: Any, spec: conf.Setting[Any]) -> CheckResult:
+    """E003 for a wrong type; otherwise the key's declared constraints, reported under its ``check_id``."""
     if not _type_ok(value, spec.types):
         return [
             checks.Error(
@@ -128,13 +129,14 @@ def _check_value(key: str, value: Any, spec: conf.Spec) -> CheckResult:
         ]
     if spec.item_types and not all(_type_ok(item, spec.item_types) for item in value):
         return [checks.Error(f"APIAUTH[{key!r}] items must be {_type_names(spec.item_types)}.", id="apiauth.E003")]
-    if spec.types == conf.DURATION and _seconds(value) <= 0:
-        return [checks.Error(f"APIAUTH[{key!r}] must be a positive duration.", id="apiauth.E007")]
+    problem = spec.violation(value)
+    if problem is not None:
+        return [checks.Error(f"APIAUTH[{key!r}] {problem}.", hint=_hint(spec), id=spec.check_id)]
     return []
 
 
-def _seconds(value: timedelta | float) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+def _hint(spec: conf.Setting[Any]) -> str:
+    return f"See {spec.name} in the README's settings reference."
 
 
 def check_import_strings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
@@ -178,13 +180,15 @@ def check_cidrs(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -
 
 ALL_CHECKS: list[Callable[..., CheckResult]] = [check_namespace, check_import_strings, check_cidrs]
 ALL_CHECKS += REFRESH_CHECKS
-
 ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS
 ALL_CHECKS += THROTTLE_CHECKS
 
 
 def register_all() -> None:
-    """Called from ``AppConfig.ready``; registering twice is harmless (Django keeps a set)."""
+    """Called from ``AppConfig.ready``; registering twice is harmless (Django keeps a set).
+
+    Every check is a security check too, so ``manage.py check --deploy --tag security`` runs them.
+    """
     for check in ALL_CHECKS:
-        checks.register(check, "apiauth")
+        checks.register(check, "apiauth", checks.Tags.security)

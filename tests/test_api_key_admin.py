@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+import time_machine
+from django.contrib.auth.models import Permission, User
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpRequest
 from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
 
 from django_apiauth.api_keys.service import IssuedKey
 from django_apiauth.models import APIKey, AuthEvent, EventType
@@ -136,3 +142,133 @@ def test_change_form_edits_name_and_scopes_only(admin_client: Client, issue_key:
     assert (issued.key.name, issued.key.scopes, issued.key.expires_at) == ("new", ["read", "write"], None)
     bad = admin_client.post(url, {"name": "new", "scopes": "root", "expires_at_0": "", "expires_at_1": ""})
     assert "Unknown scope" in bad.content.decode()
+
+
+# --- the show-once key travels in one response only ---------------------------------------------------------
+
+
+def test_the_created_key_is_on_the_posts_own_response_and_in_no_cookie(
+    admin_client: Client, user: User, settings: Any
+) -> None:
+    """Django's messages cookie is signed, not encrypted: a key put in a message is readable from it."""
+    settings.MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+    response = admin_client.post(
+        f"{CHANGELIST}add/", {"owner": user.pk, "name": "deploy", "scopes": "read", "lifetime": ""}
+    )
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    (plaintext,) = set(KEY_PATTERN.findall(response.content.decode()))
+    secret = plaintext.rsplit("_", 1)[1][:20]
+    for cookie in response.cookies.values():
+        assert secret not in cookie.value
+        stored = CookieStorage(HttpRequest())._decode(cookie.value) if cookie.key == "messages" else None
+        assert secret not in str([str(m) for m in stored or []])
+    later = admin_client.get(CHANGELIST)
+    assert secret not in later.content.decode()
+    assert all(secret not in cookie.value for cookie in later.cookies.values())
+
+
+def test_the_created_key_page_links_onwards(admin_client: Client, user: User) -> None:
+    response = admin_client.post(
+        f"{CHANGELIST}add/", {"owner": user.pk, "name": "deploy", "scopes": "", "lifetime": "", "_addanother": "1"}
+    )
+    page = response.content.decode()
+    key = APIKey.objects.get()
+    assert f"{CHANGELIST}{key.pk}/change/" in page
+    assert f"{CHANGELIST}add/" in page
+
+
+# --- deleting goes through the service ---------------------------------------------------------------------
+
+
+def test_delete_view_revokes_with_an_event_before_deleting(
+    admin_client: Client, issue_key: Callable[..., IssuedKey]
+) -> None:
+    issued = issue_key(name="doomed")
+    response = admin_client.post(f"{CHANGELIST}{issued.key.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not APIKey.objects.exists()
+    event = AuthEvent.objects.get(type=EventType.API_KEY_REVOKED)
+    assert event.details["api_key_id"] == issued.key.pk
+    assert event.details["source"] == "admin"
+
+
+def test_delete_selected_revokes_live_keys_with_events(
+    admin_client: Client, issue_key: Callable[..., IssuedKey]
+) -> None:
+    live, revoked = issue_key(name="a"), issue_key(name="b")
+    APIKey.objects.filter(pk=revoked.key.pk).update(revoked_at=timezone.now())
+    admin_client.post(
+        CHANGELIST,
+        {"action": "delete_selected", "_selected_action": [live.key.pk, revoked.key.pk], "post": "yes"},
+    )
+    assert not APIKey.objects.exists()
+    events = AuthEvent.objects.filter(type=EventType.API_KEY_REVOKED)
+    assert [e.details["api_key_id"] for e in events] == [live.key.pk]  # the revoked one was already ended
+    assert APIClient().get("/api/whoami/", HTTP_X_API_KEY=live.plaintext).status_code == 401
+
+
+# --- edits go through the service ---------------------------------------------------------------------------
+
+
+def _change(client: Client, key: APIKey, expires_at: datetime | None, **fields: Any) -> Any:
+    when = timezone.localtime(expires_at) if expires_at else None
+    data = {
+        "name": key.name,
+        "scopes": ", ".join(key.scopes),
+        "expires_at_0": when.strftime("%Y-%m-%d") if when else "",
+        "expires_at_1": when.strftime("%H:%M:%S") if when else "",
+        **fields,
+    }
+    return client.post(f"{CHANGELIST}{key.pk}/change/", data)
+
+
+def test_an_expired_key_cannot_be_revived_from_the_admin(
+    admin_client: Client, issue_key: Callable[..., IssuedKey], apiauth: Any
+) -> None:
+    apiauth(API_KEY_MAX_LIFETIME=timedelta(days=30), API_KEY_DEFAULT_LIFETIME=timedelta(days=1))
+    issued = issue_key(name="old")
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        response = _change(admin_client, issued.key, datetime(2036, 1, 1, tzinfo=UTC))
+        assert response.status_code == 200
+        assert "cannot be revived" in response.content.decode()
+    issued.key.refresh_from_db()
+    assert issued.key.expires_at is not None
+    assert issued.key.expires_at < timezone.now() + timedelta(days=2)
+    assert not AuthEvent.objects.filter(type=EventType.API_KEY_UPDATED).exists()
+
+
+def test_a_live_key_cannot_be_extended_past_the_maximum_lifetime(
+    admin_client: Client, issue_key: Callable[..., IssuedKey], apiauth: Any
+) -> None:
+    apiauth(API_KEY_MAX_LIFETIME=timedelta(days=30), API_KEY_DEFAULT_LIFETIME=timedelta(days=1))
+    issued = issue_key(name="live")
+    response = _change(admin_client, issued.key, timezone.now() + timedelta(days=365))
+    assert "at most 30 days" in response.content.decode()
+    never = _change(admin_client, issued.key, None)
+    assert "must expire within" in never.content.decode()
+    ok = _change(admin_client, issued.key, timezone.now() + timedelta(days=10), name="renamed")
+    assert ok.status_code == 302
+    event = AuthEvent.objects.get(type=EventType.API_KEY_UPDATED)
+    assert event.details["changed"] == ["name", "expires_at"]
+    assert event.details["source"] == "admin"
+
+
+def test_an_unchanged_save_records_nothing(admin_client: Client, issue_key: Callable[..., IssuedKey]) -> None:
+    issued = issue_key(name="same", scopes=["read"])
+    assert _change(admin_client, issued.key, issued.key.expires_at).status_code == 302
+    assert not AuthEvent.objects.filter(type=EventType.API_KEY_UPDATED).exists()
+
+
+def test_a_clerk_may_add_only_scopes_they_could_grant(
+    client: Client, issue_key: Callable[..., IssuedKey], user: User, apiauth: Any
+) -> None:
+    apiauth(API_KEY_SCOPES={"read": None, "admin": "is_superuser"})
+    clerk = User.objects.create_user("clerk", password="pw-clerk-123456", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["change_apikey", "view_apikey"]))
+    client.force_login(clerk)
+    issued = issue_key(name="ci", scopes=["read"])
+    response = _change(client, issued.key, issued.key.expires_at, scopes="read, admin")
+    assert "You may not grant scope" in response.content.decode()
+    issued.key.refresh_from_db()
+    assert issued.key.scopes == ["read"]

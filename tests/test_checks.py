@@ -27,6 +27,14 @@ def test_checks_are_registered_under_the_apiauth_tag() -> None:
     for check in apiauth_checks.ALL_CHECKS:
         assert check in registered
         assert "apiauth" in check.tags  # type: ignore[attr-defined]
+        assert checks.Tags.security in check.tags  # type: ignore[attr-defined]
+
+
+def test_check_tag_security_runs_our_checks() -> None:
+    """``manage.py check --deploy --tag security`` must find our checks, not only Django's."""
+    with override_settings(APIAUTH={"NO_SUCH_KEY": 1, "JWT_LEEWAY": -1}):
+        found = {m.id for m in checks.run_checks(tags=[checks.Tags.security], include_deployment_checks=True)}
+    assert {"apiauth.E002", "apiauth.E014"} <= found
 
 
 def test_default_configuration_is_clean() -> None:
@@ -47,6 +55,7 @@ def test_default_configuration_is_clean() -> None:
         ({"EVENT_SINKS": ["nodots"]}, "apiauth.E005"),
         ({"TRUSTED_PROXIES": ["10.0.0.0/8", "not-a-network"]}, "apiauth.E006"),
         ({"EVENT_AGGREGATION_WINDOW": 0}, "apiauth.E007"),
+        ({"REVOKED_SESSIONS_LOCAL_TTL": -0.5}, "apiauth.E007"),
     ],
 )
 def test_bad_configuration_reports_its_id(apiauth: object, expected: str) -> None:

@@ -60,7 +60,6 @@ def test_every_jwt_check_is_registered_and_documented() -> None:
     for check in (
         jwt_checks.check_key_encryption_keys,
         jwt_checks.check_jwt_algorithm,
-        jwt_checks.check_jwt_limits,
         jwt_checks.check_jwt_staleness,
     ):
         assert check in apiauth_checks.ALL_CHECKS

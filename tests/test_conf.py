@@ -10,8 +10,9 @@ import pytest
 from django.test import override_settings
 
 from django_apiauth import conf
-from django_apiauth.conf import apiauth_settings, settings_reference_markdown
+from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.sinks import DatabaseSink
+from django_apiauth.settings_reference import settings_reference_markdown
 from django_apiauth.testing import override_apiauth
 
 
@@ -71,7 +72,7 @@ def test_apiauth_fixture_overrides_single_keys(apiauth: Callable[..., None]) -> 
 
 
 def test_descriptor_on_class_is_the_descriptor() -> None:
-    assert isinstance(conf.ApiAuthSettings.CACHE_ALIAS, conf._Key)
+    assert isinstance(conf.ApiAuthSettings.CACHE_ALIAS, conf.Setting)
 
 
 @pytest.mark.parametrize("name", sorted(conf.SPECS))
@@ -91,3 +92,44 @@ def test_reference_table_lists_every_key() -> None:
     table = settings_reference_markdown()
     for name in conf.SPECS:
         assert f"| `{name}` |" in table
+
+
+@pytest.mark.parametrize("name", sorted(conf.SPECS))
+def test_every_default_satisfies_its_own_constraints(name: str) -> None:
+    spec = conf.SPECS[name]
+    assert spec.violation(spec.default) is None
+    assert spec.name == name
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("JWT_ALGORITHM", "none", "must be one of 'RS256', 'ES256', 'EdDSA', 'HS256'"),
+        ("API_KEY_PREFIX", "9lives", "must match '[A-Za-z][A-Za-z0-9]{0,15}'"),
+        ("JWT_ISSUER", "", "must be at least 1 characters long"),
+        ("ACCESS_TOKEN_LIFETIME", timedelta(0), "must be greater than 0"),
+        ("JWT_LEEWAY", -1, "must be at least 0"),
+        ("API_KEY_CACHE_TTL", 1.5, "must be at most 1"),
+        ("API_KEY_CACHE_TTL", 0.5, None),
+        ("API_KEY_MAX_LIFETIME", None, None),
+        ("TRUSTED_PROXIES", ["10.0.0.0/8"], None),
+    ],
+)
+def test_constraints_are_checked_generically(name: str, value: Any, expected: str | None) -> None:
+    assert conf.SPECS[name].violation(value) == expected
+
+
+def test_constraint_text_names_every_kind_of_bound() -> None:
+    assert conf.SPECS["API_KEY_CACHE_TTL"].constraint_text() == ">= 0; <= 1"
+    assert conf.SPECS["ACCESS_TOKEN_LIFETIME"].constraint_text() == "> 0 s"
+    assert conf.SPECS["JWT_ISSUER"].constraint_text() == "at least 1 characters"
+    assert conf.SPECS["REFRESH_TOKEN_TRANSPORT"].constraint_text() == "one of `body`, `cookie`, `both`"
+    assert conf.SPECS["API_KEY_PREFIX"].constraint_text() == "matches `[A-Za-z][A-Za-z0-9]{0,15}`"
+    assert conf.SPECS["CACHE_ALIAS"].constraint_text() == ""
+
+
+def test_the_jwt_algorithm_choices_are_the_supported_algorithms() -> None:
+    """``crypto`` reads no settings, so the choice list lives on the setting; the two must agree."""
+    from django_apiauth.crypto.keys import SUPPORTED_ALGORITHMS
+
+    assert conf.SPECS["JWT_ALGORITHM"].choices == SUPPORTED_ALGORITHMS

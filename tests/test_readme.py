@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from django_apiauth import conf
+from django_apiauth import conf, settings_reference
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_readme_settings_reference_matches_specs() -> None:
     text = README.read_text()
-    assert conf.rewrite_readme(text) == text, "run: .venv/bin/python -m django_apiauth.conf README.md"
+    assert settings_reference.rewrite_readme(text) == text, (
+        "run: .venv/bin/python -m django_apiauth.settings_reference README.md"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(conf.SPECS))
@@ -29,7 +35,6 @@ def test_readme_names_the_two_commands() -> None:
 
 def test_check_ids_are_documented() -> None:
     """Every check id used anywhere in the package appears in the README's table."""
-    import re
 
     import django_apiauth
 
@@ -41,9 +46,35 @@ def test_check_ids_are_documented() -> None:
 
 
 def test_default_formatting() -> None:
-    from datetime import timedelta
+    fmt = settings_reference.format_default
+    assert fmt(timedelta(days=2)) == "timedelta(days=2)"
+    assert fmt(timedelta(seconds=90)) == "timedelta(seconds=90)"
+    assert fmt(timedelta(0)) == "timedelta(seconds=0)"
+    assert fmt(timedelta(milliseconds=500)) == "timedelta(milliseconds=500)"
+    assert fmt(timedelta(microseconds=1500)) == "timedelta(microseconds=1500)"
+    assert fmt(timedelta(seconds=-30)) == "timedelta(seconds=-30)"
+    assert fmt(["a"]) == "['a']"
 
-    assert conf._format_default(timedelta(days=2)) == "timedelta(days=2)"
-    assert conf._format_default(timedelta(seconds=90)) == "timedelta(seconds=90)"
-    assert conf._format_default(timedelta(0)) == "timedelta(seconds=0)"
-    assert conf._format_default(["a"]) == "['a']"
+
+_TIMEDELTA = re.compile(r"timedelta\((\w+)=(-?\d+)\)")
+
+
+def _evaluate(expression: str) -> Any:
+    """The value a reader gets back by pasting a default from the table."""
+    match = _TIMEDELTA.fullmatch(expression)
+    if match:
+        return timedelta(**{match.group(1): int(match.group(2))})
+    return ast.literal_eval(expression)
+
+
+def _readme_defaults() -> dict[str, str]:
+    rows = re.findall(r"^\| `([A-Z0-9_]+)` \| `(.*?)` \|", README.read_text(), re.MULTILINE)
+    return dict(rows)
+
+
+@pytest.mark.parametrize("name", sorted(conf.SPECS))
+def test_every_default_in_the_readme_table_round_trips(name: str) -> None:
+    """The table shows each default as an expression equal to the real default (0.5 s included)."""
+    expression = _readme_defaults()[name]
+    assert _evaluate(expression) == conf.SPECS[name].default
+    assert type(_evaluate(expression)) is type(conf.SPECS[name].default)

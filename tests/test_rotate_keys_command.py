@@ -124,7 +124,7 @@ def test_list_alone_does_not_rotate() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--if-older-than", "soon"], "--if-older-than: invalid duration"),
+        (["--if-older-than", "soon"], "argument --if-older-than: invalid duration"),
         (["--if-older-than", "30x"], "invalid duration"),
         (["--algorithm", "none"], "invalid choice"),
         (["--if-due", "--if-older-than", "1d"], "not allowed with argument"),
@@ -143,15 +143,15 @@ def test_unsupported_configured_algorithm_is_a_command_error(apiauth: Callable[.
 
 
 def test_exit_codes_from_the_command_line() -> None:
-    """Cron sees 0 for "not due", 2 for usage errors (argparse), 1 for errors."""
+    """Cron sees 2 for usage errors (argparse): an unknown algorithm and a malformed duration alike."""
     env = {"DJANGO_SETTINGS_MODULE": "example_project.settings", "DATABASE_URL": "sqlite:///:memory:", "PATH": ""}
     manage = [sys.executable, str(ROOT / "manage.py"), "rotate_keys"]
     usage = subprocess.run([*manage, "--algorithm", "nope"], capture_output=True, env=env, cwd=ROOT, check=False)  # noqa: S603
     assert usage.returncode == 2
     assert b"invalid choice" in usage.stderr
     error = subprocess.run([*manage, "--if-older-than", "x"], capture_output=True, env=env, cwd=ROOT, check=False)  # noqa: S603
-    assert error.returncode == 1
-    assert b"invalid duration" in error.stderr
+    assert error.returncode == 2
+    assert b"argument --if-older-than: invalid duration" in error.stderr
 
 
 def test_reencrypt_option(apiauth: Callable[..., None]) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django import forms
 from django.utils import timezone
 
 from django_apiauth.api_keys.scopes import grantable_scopes, normalise_scopes
+from django_apiauth.api_keys.service import plan_key_update
 from django_apiauth.api_keys.validation import Lifetime, check_limit, clean_name, expiry_for
 from django_apiauth.durations import parse_duration
 from django_apiauth.exceptions import ApiAuthError
@@ -92,6 +93,8 @@ def _outranks(owner: Any, actor: Any) -> bool:
 
 
 class APIKeyChangeForm(forms.ModelForm[APIKey]):
+    """Edits name, scopes and expiry through ``api_keys.service`` (``plan_key_update`` reports the errors here)."""
+
     #: The admin user editing the key; set by ``APIKeyAdmin.get_form`` (``None``: no actor restrictions).
     actor: Any = None
     scopes = ScopesField(required=False, help_text="Comma-separated, e.g. read, write.")
@@ -100,16 +103,37 @@ class APIKeyChangeForm(forms.ModelForm[APIKey]):
         model = APIKey
         fields = ("name", "scopes", "expires_at")
 
-    def clean_name(self) -> str:
-        return _as_form_error(lambda: clean_name(self.cleaned_data.get("name", "")))
+    def clean_expires_at(self) -> datetime | None:
+        """The form shows whole seconds; an expiry left as shown is the stored one, not a change."""
+        value: datetime | None = self.cleaned_data.get("expires_at")
+        stored = self.instance.expires_at
+        if value is not None and stored is not None and value == stored.replace(microsecond=0):
+            return stored
+        return value
+
+    def may_grant(self) -> Collection[str] | None:
+        """Scopes the actor may add to a key (``None``: any known scope, for superusers)."""
+        actor = self.actor
+        return None if actor is None or actor.is_superuser else grantable_scopes(actor)
 
     def clean_scopes(self) -> list[str]:
-        """Scopes added here follow the add form's rule; scopes the key already had may stay or go."""
+        """A non-superuser must not widen keys of staff members or superusers: a key acts as its owner."""
         scopes: list[str] = self.cleaned_data.get("scopes") or []
-        actor = self.actor
         added = [scope for scope in scopes if scope not in (self.instance.scopes or [])]
-        if added and _outranks(self.instance.owner, actor):
+        if added and _outranks(self.instance.owner, self.actor):
             raise forms.ValidationError("Only superusers may widen keys of staff members or superusers.")
-        if added and actor is not None and not actor.is_superuser:
-            _as_form_error(lambda: normalise_scopes(added, grantable_scopes(actor)))
         return scopes
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            _as_form_error(
+                lambda: plan_key_update(
+                    self.instance,
+                    name=data["name"],
+                    scopes=data["scopes"],
+                    expires_at=data["expires_at"],
+                    may_grant=self.may_grant(),
+                )
+            )
+        return data

@@ -1,24 +1,38 @@
-"""API keys in the admin: create (the key is shown once, in the success message), revoke, inspect.
+"""API keys in the admin: create (the key is shown once, on the response to the POST), edit, revoke, delete.
 
-The secret and its hash are never part of any form, list or history entry; creation and revocation go through
-``api_keys.service`` like every other caller.
+The secret and its hash are never part of any form, list, message or history entry. The plaintext is rendered
+on the page answering the creating POST and nowhere else: not in a redirect, not in Django's messages (whose
+cookie storage is signed, not encrypted). Creation, edits, revocation and deletion go through
+``api_keys.service`` like every other caller, so each records its event.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from django_apiauth.admin.api_key_forms import APIKeyAddForm, APIKeyChangeForm
 from django_apiauth.api_keys.format import display_prefix
-from django_apiauth.api_keys.service import create_api_key, revoke_api_keys
+from django_apiauth.api_keys.service import (
+    IssuedKey,
+    create_api_key,
+    delete_api_keys,
+    revoke_api_keys,
+    update_api_key,
+)
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.models.api_keys import APIKey, APIKeyState
+
+#: The key created by a request, from ``save_form`` to ``response_add`` of the same request; weak, so the
+#: plaintext dies with the request even if rendering fails.
+_issued_keys: WeakKeyDictionary[HttpRequest, IssuedKey] = WeakKeyDictionary()
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -72,9 +86,19 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
         return self.change_fields if obj is not None else self.add_fields
 
     def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
-        if change:
-            return super().save_form(request, form, change)
+        """The service writes the key; the model admin's own ``save_model`` has nothing left to do."""
         data = form.cleaned_data
+        if change:
+            return update_api_key(
+                form.instance.pk,
+                name=data["name"],
+                scopes=data["scopes"],
+                expires_at=data["expires_at"],
+                may_grant=form.may_grant(),
+                request=request,
+                actor=request.user,
+                source="admin",
+            )
         issued = create_api_key(
             owner=data["owner"],
             name=data["name"],
@@ -84,20 +108,36 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
             actor=request.user,
             source="admin",
         )
-        self.message_user(
-            request,
-            f"API key “{issued.key.name}” created. Copy it now, it will not be shown again: {issued.plaintext}",
-            messages.SUCCESS,
-        )
+        _issued_keys[request] = issued
         return issued.key
 
     def save_model(self, request: HttpRequest, obj: APIKey, form: Any, change: bool) -> None:
-        if change:  # a new key was already saved by the service in ``save_form``
-            super().save_model(request, obj, form, change)
+        """Nothing to save: ``save_form`` went through the service."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        if change:  # a new key has no related objects, and its form was never saved
-            super().save_related(request, form, formsets, change)
+        """A key has no related objects edited here."""
+
+    def response_add(self, request: HttpRequest, obj: APIKey, post_url_continue: str | None = None) -> HttpResponse:
+        """The one response that carries the new key: rendered here, never redirected through a message."""
+        issued = _issued_keys.pop(request, None)
+        if issued is None:  # pragma: no cover - save_form always runs before response_add in the add view
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "API key created",
+            "key": issued.key,
+            "plaintext": issued.plaintext,
+        }
+        response = TemplateResponse(request, "admin/apiauth/apikey/key_created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def delete_model(self, request: HttpRequest, obj: APIKey) -> None:
+        delete_api_keys(APIKey.objects.filter(pk=obj.pk), request=request, actor=request.user, source="admin")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> None:
+        delete_api_keys(queryset, request=request, actor=request.user, source="admin")
 
     @admin.action(description="Revoke selected API keys")
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> None:

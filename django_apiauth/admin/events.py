@@ -41,9 +41,7 @@ class AuthEventAdmin(admin.ModelAdmin[AuthEvent]):
         """Lifting a lockout overrides a security control: superusers only."""
         return bool(getattr(request.user, "is_superuser", False))
 
-    @admin.action(
-        description="Unlock the accounts and networks of the selected lockout events", permissions=["unlock"]
-    )
+    @admin.action(description="Unlock the accounts and networks of the selected lockout events", permissions=["unlock"])
     def unlock(self, request: HttpRequest, queryset: QuerySet[AuthEvent]) -> None:
         """Clears the brute-force counters named by ``lockout`` events (the hashed account, the client IP)."""
         accounts: set[str] = set()

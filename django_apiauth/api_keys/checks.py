@@ -1,11 +1,11 @@
 """System checks for the ``API_KEY_*`` settings (ids ``apiauth.E020``-``E029`` and ``apiauth.W020``-``W029``).
 
-Wrong *types* are already reported by ``apiauth.E003``; these checks look at values and their combinations.
+Wrong *types* are already reported by ``apiauth.E003``, and single-key constraints (E021-E023, positive
+lifetimes of E026, E027) are declared on the keys in ``conf``; these checks look at combinations.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -16,18 +16,15 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from django_apiauth import conf
-from django_apiauth.api_keys.format import PREFIX_PATTERN
 from django_apiauth.api_keys.scopes import SCOPE_PATTERN, is_valid_requirement
 from django_apiauth.durations import as_timedelta
 
 CheckResult = list[checks.CheckMessage]
 MIN_PEPPER_LENGTH = 32
-HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
-QUERY_PARAM_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
 def _value(name: str) -> Any:
-    return conf.user_settings().get(name, conf.SPECS[name].default)
+    return conf.get(name)
 
 
 def check_api_key_pepper(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
@@ -55,47 +52,16 @@ def check_api_key_pepper(app_configs: Sequence[AppConfig] | None = None, **kwarg
 
 
 def check_api_key_carriers(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    """E021 bad prefix, E022 bad header or query parameter name, W021 query parameter enabled."""
-    errors: CheckResult = []
-    prefix, header, param = _value("API_KEY_PREFIX"), _value("API_KEY_HEADER"), _value("API_KEY_QUERY_PARAM")
-    if isinstance(prefix, str) and PREFIX_PATTERN.fullmatch(prefix) is None:
-        errors.append(
-            checks.Error(
-                f"APIAUTH['API_KEY_PREFIX'] {prefix!r} is not 1-16 letters and digits starting with a letter.",
-                id="apiauth.E021",
-            )
+    """W021 query parameter enabled (malformed names, E021/E022, and E023 are generic constraint checks)."""
+    if not isinstance(_value("API_KEY_QUERY_PARAM"), str):
+        return []
+    return [
+        checks.Warning(
+            "API keys are accepted in the query string: URLs end up in server logs, proxies and browser history.",
+            hint="Unset APIAUTH['API_KEY_QUERY_PARAM'] unless a client cannot send headers.",
+            id="apiauth.W021",
         )
-    if isinstance(header, str) and (HEADER_NAME.fullmatch(header) is None or header.lower() == "authorization"):
-        errors.append(
-            checks.Error(f"APIAUTH['API_KEY_HEADER'] {header!r} is not a usable header name.", id="apiauth.E022")
-        )
-    if isinstance(param, str):
-        if QUERY_PARAM_NAME.fullmatch(param) is None:
-            errors.append(
-                checks.Error(f"APIAUTH['API_KEY_QUERY_PARAM'] {param!r} is not a usable name.", id="apiauth.E022")
-            )
-        errors.append(
-            checks.Warning(
-                "API keys are accepted in the query string: URLs end up in server logs, proxies and browser history.",
-                hint="Unset APIAUTH['API_KEY_QUERY_PARAM'] unless a client cannot send headers.",
-                id="apiauth.W021",
-            )
-        )
-    return errors
-
-
-def check_api_key_cache_ttl(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    """E023: the per-process cache may serve a revoked key for at most one second."""
-    ttl = _value("API_KEY_CACHE_TTL")
-    if isinstance(ttl, (int, float)) and not isinstance(ttl, bool) and not 0 <= ttl <= 1:
-        return [
-            checks.Error(
-                "APIAUTH['API_KEY_CACHE_TTL'] must be between 0 and 1 second.",
-                hint="Revocation must reach every process within a second; larger values are capped at 1.",
-                id="apiauth.E023",
-            )
-        ]
-    return []
+    ]
 
 
 def check_api_key_scopes(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
@@ -132,23 +98,17 @@ def check_api_key_scopes(app_configs: Sequence[AppConfig] | None = None, **kwarg
 
 
 def check_api_key_limits(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    """E026 lifetimes that are not positive or contradict each other, E027 a per-user limit below one."""
-    errors: CheckResult = []
+    """E026 a default lifetime above the maximum (positive lifetimes and E027 are generic constraints)."""
     default, longest = _duration("API_KEY_DEFAULT_LIFETIME"), _duration("API_KEY_MAX_LIFETIME")
-    if any(d is not None and d <= timedelta(0) for d in (default, longest)):
-        errors.append(checks.Error("API-key lifetimes must be positive durations or None.", id="apiauth.E026"))
-    elif longest is not None and (default is None or default > longest):
-        errors.append(
+    if longest is not None and longest > timedelta(0) and (default is None or default > longest):
+        return [
             checks.Error(
                 "APIAUTH['API_KEY_DEFAULT_LIFETIME'] exceeds APIAUTH['API_KEY_MAX_LIFETIME'].",
                 hint="New keys would get the maximum instead; make the default at most the maximum.",
                 id="apiauth.E026",
             )
-        )
-    limit = _value("API_KEY_MAX_PER_USER")
-    if isinstance(limit, int) and limit < 1:
-        errors.append(checks.Error("APIAUTH['API_KEY_MAX_PER_USER'] must be at least 1.", id="apiauth.E027"))
-    return errors
+        ]
+    return []
 
 
 def _duration(name: str) -> timedelta | None:
@@ -161,7 +121,6 @@ def _duration(name: str) -> timedelta | None:
 API_KEY_CHECKS = [
     check_api_key_pepper,
     check_api_key_carriers,
-    check_api_key_cache_ttl,
     check_api_key_scopes,
     check_api_key_limits,
 ]

@@ -13,14 +13,17 @@ import re
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
+from django_apiauth.conf import ApiAuthSettings
 from django_apiauth.crypto.base62 import decode_int, encode_int, random_string
 
 LOOKUP_ID_LENGTH = 12
 SECRET_LENGTH = 43
 CHECKSUM_LENGTH = 6
 MAX_PREFIX_LENGTH = 16
-PREFIX_PATTERN = re.compile(rf"[A-Za-z][A-Za-z0-9]{{0,{MAX_PREFIX_LENGTH - 1}}}")
+#: The prefix rule is declared once, on the setting; its length cap is ``MAX_PREFIX_LENGTH``.
+PREFIX_PATTERN = cast("re.Pattern[str]", ApiAuthSettings.API_KEY_PREFIX.pattern)
 #: Longest input :func:`parse_key` looks at; anything longer is malformed without further work.
 MAX_KEY_LENGTH = MAX_PREFIX_LENGTH + 2 + LOOKUP_ID_LENGTH + SECRET_LENGTH + CHECKSUM_LENGTH
 

@@ -131,6 +131,80 @@ def revoke_api_keys(
     return targets
 
 
+def delete_api_keys(
+    keys: QuerySet[APIKey], *, request: HttpRequest | None = None, actor: Any = None, source: str = "admin"
+) -> int:
+    """Delete ``keys``; live ones are revoked first, so each deletion leaves an ``api_key_revoked`` event.
+
+    Deleting is how a key's row leaves the database; it must not be a way to end a key without trace.
+    """
+    with transaction.atomic():
+        revoke_api_keys(keys, request=request, actor=actor, source=source)
+        doomed = list(keys.values_list("pk", "lookup_id"))
+        APIKey.objects.filter(pk__in=[pk for pk, _ in doomed]).delete()
+    for _, lookup_id in doomed:
+        cache.forget(lookup_id)
+    return len(doomed)
+
+
+@dataclass(frozen=True)
+class KeyUpdate:
+    """The validated new values of an edited key (what ``update_api_key`` would write)."""
+
+    name: str
+    scopes: list[str]
+    expires_at: Any  # datetime | None
+
+    def changed_fields(self, key: APIKey) -> list[str]:
+        return [field for field in ("name", "scopes", "expires_at") if getattr(self, field) != getattr(key, field)]
+
+
+def plan_key_update(
+    key: APIKey, *, name: str, scopes: Iterable[str], expires_at: Any, may_grant: Collection[str] | None = None
+) -> KeyUpdate:
+    """Validate an edit without writing: the rules of creation apply to the new expiry.
+
+    A revoked or expired key cannot be revived by moving its expiry, and a new expiry must lie within
+    ``API_KEY_MAX_LIFETIME`` from now. Added scopes must be grantable (``may_grant``, when given).
+    Raises ``InvalidRequest`` (name), ``ScopeNotGrantable``, ``APIKeyNotUsable`` or ``InvalidLifetime``.
+    """
+    now = timezone.now()
+    granted = normalise_scopes(scopes)
+    normalise_scopes([scope for scope in granted if scope not in (key.scopes or [])], may_grant)
+    if expires_at != key.expires_at:
+        if key.state_at(now) is not APIKeyState.ACTIVE:
+            raise APIKeyNotUsable("Revoked or expired keys cannot be revived; create a new one.")
+        expiry_for(None if expires_at is None else expires_at - now, now)
+    return KeyUpdate(name=clean_name(name), scopes=granted, expires_at=expires_at)
+
+
+def update_api_key(
+    key_id: int,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: Any,
+    may_grant: Collection[str] | None = None,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    source: str = "admin",
+) -> APIKey:
+    """Apply ``plan_key_update`` under a row lock; records ``api_key_updated`` naming the changed fields."""
+    with transaction.atomic():
+        key = _owned(APIKey.objects.select_for_update(of=("self",)), key_id, None)
+        plan = plan_key_update(key, name=name, scopes=scopes, expires_at=expires_at, may_grant=may_grant)
+        changed = plan.changed_fields(key)
+        for field in changed:
+            setattr(key, field, getattr(plan, field))
+        if changed:
+            key.save(update_fields=changed)
+    if changed:
+        cache.forget(key.lookup_id)
+        details = {**_describe(key, source, actor), "changed": changed}
+        record_event(EventType.API_KEY_UPDATED, request=request, user=key.owner, details=details)
+    return key
+
+
 def keys_of(owner: Any) -> QuerySet[APIKey]:
     return APIKey.objects.filter(owner=owner).order_by("-created_at", "-pk")
 

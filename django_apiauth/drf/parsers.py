@@ -17,7 +17,7 @@ from typing import IO, Any, NoReturn
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import JSONParser
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -55,11 +55,3 @@ class StrictJSONParser(JSONParser):
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
         except ValueError as exc:  # includes UnicodeDecodeError
             raise ParseError(f"JSON parse error - {exc}") from None
-
-
-def safe_parsers(parser_list: list[BaseParser]) -> list[BaseParser]:
-    """``parser_list`` with DRF's own ``JSONParser`` replaced by ``StrictJSONParser`` (order kept).
-
-    Lets our views honour a project's parser choice while never answering a hostile body with a 500.
-    """
-    return [StrictJSONParser() if type(parser) is JSONParser else parser for parser in parser_list]

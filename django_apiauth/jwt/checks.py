@@ -1,6 +1,7 @@
-"""System checks for JWT access tokens and signing keys (ids ``apiauth.E010``-``E016``, ``W010``-``W012``).
+"""System checks for JWT access tokens and signing keys (ids ``apiauth.E010``, ``E012``, ``W010``-``W012``).
 
-Values of the wrong type are skipped here: ``apiauth.E003`` already reports them.
+Values of the wrong type are skipped here: ``apiauth.E003`` already reports them. Single-key constraints
+(E011, E013-E016) are declared on the keys in ``conf`` and checked generically.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from django_apiauth import conf
 
 CheckResult = list[checks.CheckMessage]
 
-MIN_TOKEN_BYTES = 512
 MAX_USER_CACHE_SECONDS = 1.0
 MAX_QUIET_LIFETIME = timedelta(hours=1)
 
@@ -62,20 +62,8 @@ def check_key_encryption_keys(app_configs: Sequence[AppConfig] | None = None, **
 
 
 def check_jwt_algorithm(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    from django_apiauth.crypto.keys import HS256, SUPPORTED_ALGORITHMS
-
-    algorithm = _setting("JWT_ALGORITHM", (str,))
-    if algorithm is None:
-        return []
-    if algorithm not in SUPPORTED_ALGORITHMS:
-        return [
-            checks.Error(
-                f"APIAUTH['JWT_ALGORITHM'] {algorithm!r} is not supported.",
-                hint=f"Use one of {', '.join(SUPPORTED_ALGORITHMS)}.",
-                id="apiauth.E011",
-            )
-        ]
-    if algorithm == HS256 and _setting("JWT_ALLOW_HS256", (bool,)) is not True:
+    """E012: symmetric signing is an explicit opt-in (E011, an unknown algorithm, is the generic check's)."""
+    if _setting("JWT_ALGORITHM", (str,)) == "HS256" and _setting("JWT_ALLOW_HS256", (bool,)) is not True:
         return [
             checks.Error(
                 "APIAUTH['JWT_ALGORITHM'] is HS256 but APIAUTH['JWT_ALLOW_HS256'] is not True.",
@@ -86,31 +74,9 @@ def check_jwt_algorithm(app_configs: Sequence[AppConfig] | None = None, **kwargs
     return []
 
 
-def check_jwt_limits(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    errors: CheckResult = []
-    max_bytes = _setting("JWT_MAX_TOKEN_BYTES", (int,))
-    if max_bytes is not None and max_bytes < MIN_TOKEN_BYTES:
-        errors.append(
-            checks.Error(f"APIAUTH['JWT_MAX_TOKEN_BYTES'] must be at least {MIN_TOKEN_BYTES}.", id="apiauth.E013")
-        )
-    cache_size = _setting("JWT_VERIFIED_TOKEN_CACHE_SIZE", (int,))
-    if cache_size is not None and cache_size < 0:
-        errors.append(
-            checks.Error("APIAUTH['JWT_VERIFIED_TOKEN_CACHE_SIZE'] must be 0 (off) or more.", id="apiauth.E016")
-        )
-    for key in ("JWT_LEEWAY", "JWT_USER_CACHE_TTL"):
-        value = _setting(key, conf.DURATION_OR_ZERO)
-        if value is not None and _seconds(value) < 0:
-            errors.append(checks.Error(f"APIAUTH[{key!r}] must not be negative.", id="apiauth.E014"))
-    for key in ("JWT_ISSUER", "JWT_AUDIENCE"):
-        if _setting(key, (str,)) == "":
-            errors.append(checks.Error(f"APIAUTH[{key!r}] must not be empty.", id="apiauth.E015"))
-    return errors
-
-
 def check_jwt_staleness(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
     warnings: CheckResult = []
-    ttl = _setting("JWT_USER_CACHE_TTL", conf.DURATION_OR_ZERO)
+    ttl = _setting("JWT_USER_CACHE_TTL", conf.DURATION)
     if ttl is not None and _seconds(ttl) > MAX_USER_CACHE_SECONDS:
         warnings.append(
             checks.Warning(
@@ -136,6 +102,5 @@ def check_jwt_staleness(app_configs: Sequence[AppConfig] | None = None, **kwargs
 JWT_CHECKS: list[Callable[..., CheckResult]] = [
     check_key_encryption_keys,
     check_jwt_algorithm,
-    check_jwt_limits,
     check_jwt_staleness,
 ]

@@ -23,6 +23,7 @@ class EventType(models.TextChoices):
     API_KEY_CREATED = "api_key_created", "API key created"
     API_KEY_ROTATED = "api_key_rotated", "API key rotated"
     API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+    API_KEY_UPDATED = "api_key_updated", "API key updated"
     API_KEY_REJECTED = "api_key_rejected", "API key rejected"
     SIGNING_KEY_CREATED = "signing_key_created", "Signing key created"
     SIGNING_KEY_ROTATED = "signing_key_rotated", "Signing key rotated"

@@ -12,18 +12,18 @@ or listed in ``REFRESH_COOKIE_ALLOWED_ORIGINS``.
 from __future__ import annotations
 
 from http.cookies import Morsel
-from typing import Literal
+from typing import Literal, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 
-from django_apiauth.conf import apiauth_settings
+from django_apiauth.conf import ApiAuthSettings, apiauth_settings
 from django_apiauth.exceptions import CrossSiteRequestRejected
 
-TRANSPORTS = ("body", "cookie", "both")
+TRANSPORTS = ApiAuthSettings.REFRESH_TOKEN_TRANSPORT.choices
 SameSite = Literal["Strict", "Lax", "None"]
-SAMESITE_VALUES: tuple[SameSite, ...] = ("Strict", "Lax", "None")
+SAMESITE_VALUES = cast("tuple[SameSite, ...]", ApiAuthSettings.REFRESH_COOKIE_SAMESITE.choices)
 
 
 def uses_body() -> bool:

@@ -1,21 +1,15 @@
 """Self-service API-key endpoints (``/auth/api-keys/...``): thin views over ``api_keys.service``.
 
-Only the user themselves (session, JWT or any other default scheme) may manage keys: API-key authentication
-is refused here, so a leaked key cannot mint, rotate or revoke keys.
+Only the user themselves (our access token, a session or any other default scheme) may manage keys: API-key
+authentication is refused here, so a leaked key cannot mint, rotate or revoke keys.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils import timezone
 from rest_framework import status
-from rest_framework.authentication import BaseAuthentication
-from rest_framework.parsers import BaseParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from django_apiauth.api_keys.scopes import grantable_scopes
 from django_apiauth.api_keys.service import (
@@ -26,31 +20,19 @@ from django_apiauth.api_keys.service import (
     revoke_api_key,
     rotate_api_key,
 )
-from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
-from django_apiauth.drf.parsers import safe_parsers
 from django_apiauth.drf.scopes import scopes_of
-from django_apiauth.throttling.drf import APIKeysRateThrottle, RateLimitHeadersMixin
+from django_apiauth.throttling.drf import APIKeysRateThrottle
 from django_apiauth.views.api_key_serializers import CreateAPIKeyInput, describe_key
+from django_apiauth.views.base import AppEndpoint
 
 #: A user holds at most ``API_KEY_MAX_PER_USER`` usable keys; revoked ones are listed up to this many in all.
 LIST_LIMIT = 500
 
 
-class KeyManagementView(RateLimitHeadersMixin, APIView):
-    permission_classes = [IsAuthenticated]
+class KeyManagementView(AppEndpoint):
+    """The signed-in user's own keys; ``AppEndpoint`` refuses API keys as the credential."""
+
     throttle_classes = [APIKeysRateThrottle]
-
-    def get_authenticators(self) -> list[BaseAuthentication]:
-        return [a for a in super().get_authenticators() if not isinstance(a, APIKeyAuthentication)]
-
-    def get_parsers(self) -> list[BaseParser]:
-        """The configured parsers, with deeply nested JSON answered 400 rather than 500 (``drf.parsers``)."""
-        return safe_parsers(super().get_parsers())
-
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 class APIKeyListView(KeyManagementView):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from django_apiauth.models.refresh import RefreshTokenFamily
 from django_apiauth.refresh.revocation import revoke_session
-from django_apiauth.views.tokens import NO_STORE, SessionEndpoint
+from django_apiauth.views.base import AppEndpoint
 
 MAX_LISTED = 100  # most recently used first; a user with more has bigger problems than a long list
 
@@ -32,7 +32,7 @@ def _describe(family: RefreshTokenFamily, current: str | None) -> dict[str, Any]
     }
 
 
-class SessionListView(SessionEndpoint):
+class SessionListView(AppEndpoint):
     """The signed-in user's live families; the one behind the presented access token is ``current``."""
 
     def get(self, request: Request) -> Response:
@@ -40,13 +40,13 @@ class SessionListView(SessionEndpoint):
         families = RefreshTokenFamily.objects.live().filter(user=user).order_by("-last_used_at")
         current = _current_sid(request)
         sessions = [_describe(family, current) for family in families[:MAX_LISTED]]
-        return Response({"sessions": sessions}, headers=NO_STORE)
+        return Response({"sessions": sessions})
 
 
-class SessionDetailView(SessionEndpoint):
+class SessionDetailView(AppEndpoint):
     """``DELETE`` revokes one of the user's families (404 for another user's or an unknown id)."""
 
     def delete(self, request: Request, sid: str) -> Response:
         if not revoke_session(request.user, sid, request=request._request):
             raise NotFound("No such live session.")
-        return Response(status=204, headers=NO_STORE)
+        return Response(status=204)

@@ -1,72 +1,41 @@
 """``login/``, ``refresh/``, ``logout/`` and ``logout-all/``: parse, call the refresh service, shape the answer.
 
-Token responses follow RFC 6749 §5.1 (field names, ``Cache-Control: no-store``); errors follow §5.2's shape
-(``{"error", "error_description"}``) whatever ``EXCEPTION_HANDLER`` the project configured.
+Token responses follow RFC 6749 §5.1 (field names; ``Cache-Control: no-store`` and the §5.2 error shape come
+from ``AppEndpoint``, whatever ``REST_FRAMEWORK`` the project configured).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.views.decorators.debug import sensitive_variables
-from rest_framework.authentication import BaseAuthentication
-from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.views import APIView
 
-from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
-from django_apiauth.drf.exceptions import oauth_exception_handler
-from django_apiauth.drf.jwt_authentication import JWTAuthentication
-from django_apiauth.drf.parsers import StrictJSONParser
 from django_apiauth.exceptions import InvalidGrant, InvalidRequest
 from django_apiauth.refresh import cookies
 from django_apiauth.refresh.login import login
 from django_apiauth.refresh.revocation import logout_by_refresh_token, logout_everywhere, logout_session
 from django_apiauth.refresh.service import TokenPair, rotate
-from django_apiauth.throttling.drf import (
-    LoginRateThrottle,
-    RateLimitHeadersMixin,
-    RefreshRateThrottle,
-    SessionsRateThrottle,
-)
+from django_apiauth.throttling.drf import LoginRateThrottle, RefreshRateThrottle
+from django_apiauth.views.base import AppEndpoint
 from django_apiauth.views.body import json_object, string_field
 
 MAX_USERNAME_LENGTH = 512
 MAX_PASSWORD_LENGTH = 4096
 MAX_REFRESH_TOKEN_LENGTH = 256
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class TokenEndpoint(RateLimitHeadersMixin, APIView):
-    """JSON in and out, OAuth-shaped errors, no caching of anything, ``RateLimit`` headers."""
+class TokenEndpoint(AppEndpoint):
+    """Endpoints that read no credential: the body (or the refresh cookie) is the credential."""
 
-    parser_classes = [StrictJSONParser]
-    renderer_classes = [JSONRenderer]
-    throttle_classes: list[Any] = []
-
-    def get_exception_handler(self) -> Callable[..., Response | None]:
-        return oauth_exception_handler
+    credentials = "none"
+    permission_classes = [AllowAny]
 
 
-class SessionEndpoint(TokenEndpoint):
-    """Endpoints acting for a signed-in user: our access tokens always work, plus the project's schemes.
-
-    API keys do not: they are for machines, and a leaked (even read-only) key must not read the user's
-    login IPs or log them out everywhere, as the API-key management endpoints refuse them too.
-    """
-
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [SessionsRateThrottle]
-
-    def get_authenticators(self) -> list[BaseAuthentication]:
-        classes: list[Any] = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
-        if not any(issubclass(cls, JWTAuthentication) for cls in classes):
-            classes.insert(0, JWTAuthentication)
-        return [cls() for cls in classes if not issubclass(cls, APIKeyAuthentication)]
+#: Endpoints acting for a signed-in user are plain ``AppEndpoint``s; the old name stays importable.
+SessionEndpoint = AppEndpoint
 
 
 @sensitive_variables("body")
@@ -82,7 +51,7 @@ def token_response(pair: TokenPair) -> Response:
     body["refresh_expires_in"] = pair.refresh_expires_in
     if pair.family.scope:
         body["scope"] = pair.family.scope
-    response = Response(body, headers=NO_STORE)
+    response = Response(body)
     if cookies.uses_cookie():
         cookies.set_refresh_cookie(response, pair.refresh_token, pair.refresh_expires_in)
     return response
@@ -103,8 +72,6 @@ def presented_refresh_token(request: Request) -> str | None:
 class LoginView(TokenEndpoint):
     """``POST {"username", "password"}`` → a token pair; every failure answers the same 401."""
 
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
 
     @sensitive_variables("data", "password")
@@ -120,8 +87,6 @@ class LoginView(TokenEndpoint):
 class RefreshView(TokenEndpoint):
     """``POST {"refresh_token"}`` (or the cookie) → a new pair; the presented token is consumed."""
 
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
     throttle_classes = [RefreshRateThrottle]
 
     @sensitive_variables("token")
@@ -138,7 +103,7 @@ class RefreshView(TokenEndpoint):
         return response
 
 
-class LogoutView(SessionEndpoint):
+class LogoutView(AppEndpoint):
     """``POST`` with the refresh token (body or cookie) or an access token: revokes that one family."""
 
     permission_classes = [AllowAny]
@@ -160,7 +125,7 @@ class LogoutView(SessionEndpoint):
         return _logged_out()
 
 
-class LogoutAllView(SessionEndpoint):
+class LogoutAllView(AppEndpoint):
     """``POST`` (authenticated): revokes every family of the user, on every device."""
 
     def post(self, request: Request) -> Response:
@@ -169,7 +134,7 @@ class LogoutAllView(SessionEndpoint):
 
 
 def _logged_out() -> Response:
-    response = Response(status=204, headers=NO_STORE)
+    response = Response(status=204)
     if cookies.uses_cookie():
         cookies.clear_refresh_cookie(response)
     return response

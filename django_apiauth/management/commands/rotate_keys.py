@@ -8,6 +8,7 @@ the work is done or nothing was due, 1 on an error (message on stderr), 2 on bad
 
 from __future__ import annotations
 
+from argparse import ArgumentTypeError
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,14 @@ def _when(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
+def _age(text: str) -> timedelta:
+    """A malformed duration is a usage error, so argparse reports it and exits 2 as documented."""
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ArgumentTypeError(str(exc)) from None
+
+
 class Command(BaseCommand):
     help = "Rotate JWT signing keys (zero downtime), retire expired ones, re-encrypt or list them."
 
@@ -38,7 +47,9 @@ class Command(BaseCommand):
             "--algorithm", choices=SUPPORTED_ALGORITHMS, help="Algorithm to rotate (default: JWT_ALGORITHM)."
         )
         due = parser.add_mutually_exclusive_group()
-        due.add_argument("--if-older-than", metavar="AGE", help="Rotate only if the active key is this old (30d).")
+        due.add_argument(
+            "--if-older-than", metavar="AGE", type=_age, help="Rotate only if the active key is this old (30d)."
+        )
         due.add_argument("--if-due", action="store_true", help="Same with SIGNING_KEY_ROTATION_PERIOD.")
         parser.add_argument("--retire-expired", action="store_true", help="Retire keys whose tokens all expired.")
         parser.add_argument("--reencrypt", action="store_true", help="Re-encrypt private keys (new first key).")
@@ -66,12 +77,8 @@ class Command(BaseCommand):
     def _threshold(options: dict[str, Any]) -> timedelta | None:
         if options["if_due"]:
             return apiauth_settings.SIGNING_KEY_ROTATION_PERIOD
-        if options["if_older_than"] is None:
-            return None
-        try:
-            return parse_duration(options["if_older_than"])
-        except ValueError as exc:
-            raise CommandError(f"--if-older-than: {exc}") from exc
+        age: timedelta | None = options["if_older_than"]
+        return age
 
     def _rotate(self, algorithm: str, threshold: timedelta | None, dry_run: bool) -> None:
         if dry_run:
