@@ -60,6 +60,7 @@ Rate limits, brute-force counters, cache outages (``django_apiauth/throttling/ch
 * ``apiauth.E043`` ``CACHE_OUTAGE_POLICY`` with an unknown consumer or policy.
 * ``apiauth.W039`` rate limits and lockout counters in a per-process cache outside ``DEBUG``.
 * ``apiauth.W040`` a shared cache whose ``incr`` may not be atomic (neither Redis nor memcached).
+* ``apiauth.E044`` ``MONITOR_STUFFING_ACCOUNTS`` or ``MONITOR_DISTRIBUTED_NETWORKS`` below 2.
 """
 
 from __future__ import annotations

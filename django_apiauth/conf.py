@@ -470,6 +470,50 @@ class ApiAuthSettings:
         minimum=1,
         check_id="apiauth.E042",
     )
+    # --- suspicious-pattern detection (docs/throttling.md)
+    MONITORING_ENABLED = Setting[bool](
+        True,
+        (bool,),
+        "Run the suspicious-pattern detectors (credential stuffing, distributed guessing, new device, refresh "
+        "reuse, API key from a new network); each records a `suspicious_activity` event and sends the "
+        "`suspicious_activity` signal. Counters live in the shared cache: no database write per request.",
+    )
+    MONITOR_WINDOW = Setting[timedelta](
+        timedelta(hours=1),
+        DURATION,
+        "The window in which the stuffing and distributed-guessing detectors count distinct accounts and networks.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    MONITOR_STUFFING_ACCOUNTS = Setting[int](
+        20,
+        (int,),
+        "Distinct accounts failing from one network (IPv4 address or IPv6 /64) within `MONITOR_WINDOW` that "
+        "raise `credential_stuffing` (password spraying).",
+        minimum=2,
+        check_id="apiauth.E044",
+    )
+    MONITOR_DISTRIBUTED_NETWORKS = Setting[int](
+        10,
+        (int,),
+        "Distinct networks failing on one account within `MONITOR_WINDOW` that raise `distributed_guessing`.",
+        minimum=2,
+        check_id="apiauth.E044",
+    )
+    MONITOR_DEVICE_TOUCH_INTERVAL = Setting[timedelta](
+        timedelta(days=1),
+        DURATION,
+        "A known device's row is written at most once per this interval (login and refresh only, never per request).",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    MONITOR_CREDENTIAL_USE = Setting[bool](
+        False,
+        (bool,),
+        "Opt in to counting successful uses per window of each API key, signing key (`kid`) and OAuth client "
+        "in the shared cache (one `incr` per request, no database write); read them with "
+        "`django_apiauth.monitoring.usage.credential_use()`.",
+    )
 
 
 #: Every key, in declaration order (the README table follows it).

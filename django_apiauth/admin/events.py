@@ -12,11 +12,36 @@ from django_apiauth.lockout.unlock import unlock_account, unlock_network
 from django_apiauth.models.events import AuthEvent, EventType
 
 
+class SuspiciousKindFilter(admin.SimpleListFilter):
+    """The detectors' events by ``kind`` (credential stuffing, new device, ...)."""
+
+    title = "suspicious activity"
+    parameter_name = "suspicious"
+    KINDS = (
+        ("credential_stuffing", "Credential stuffing / spraying"),
+        ("distributed_guessing", "Distributed guessing"),
+        ("new_device", "New device"),
+        ("refresh_token_reuse", "Refresh-token reuse"),
+        ("api_key_new_network", "API key from a new network"),
+    )
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return (("any", "Any"), *self.KINDS)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuthEvent]) -> QuerySet[AuthEvent]:
+        value = self.value()
+        if value is None:
+            return queryset
+        suspicious = queryset.filter(type=EventType.SUSPICIOUS_ACTIVITY)
+        return suspicious if value == "any" else suspicious.filter(details__kind=value)
+
+
 @admin.register(AuthEvent)
 class AuthEventAdmin(admin.ModelAdmin[AuthEvent]):
     list_display = ("created_at", "type", "user", "client_ip", "count", "last_seen_at")
     list_filter = (
         "type",
+        SuspiciousKindFilter,
         ("created_at", admin.DateFieldListFilter),
         ("user", admin.RelatedOnlyFieldListFilter),
     )

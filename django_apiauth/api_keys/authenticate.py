@@ -27,6 +27,7 @@ from django_apiauth.events.record import record_event
 from django_apiauth.lockout import service as lockout
 from django_apiauth.models.api_keys import APIKey
 from django_apiauth.models.events import EventType
+from django_apiauth.monitoring import detectors, usage
 
 logger = logging.getLogger("django_apiauth.api_keys")
 #: Rejections that count against the network's brute-force counter: a key that never was valid.
@@ -57,6 +58,8 @@ def authenticate_api_key(
             _reject("invalid_secret", request, via_query_param, lookup_id=parsed.lookup_id, key_id=row.id)
     _check_usable(row, now, request, via_query_param)
     _touch(row, now)
+    detectors.api_key_used(request, row.id, row.owner)
+    usage.count_use("api_key", row.id)
     if via_query_param:
         logger.warning("API key %s used through the query parameter", row.lookup_id)
     return detached_copy(row.owner), row.auth

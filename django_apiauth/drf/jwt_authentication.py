@@ -22,6 +22,7 @@ from django_apiauth.jwt.access import verify_access_token
 from django_apiauth.jwt.errors import MalformedToken, TokenTooLarge
 from django_apiauth.jwt.subjects import TokenUser, user_for_claims
 from django_apiauth.models.events import EventType
+from django_apiauth.monitoring import usage
 
 _HEADER_OVERHEAD = 64  # "Bearer " and stray whitespace around a token of the maximum size
 
@@ -51,6 +52,8 @@ class JWTAuthentication(BaseAuthentication):
         except InvalidToken as exc:
             self.token_rejected(request, exc)
             raise InvalidTokenFailed(exc.description) from exc
+        if isinstance(claims.get("client_id"), str):
+            usage.count_use("client", claims["client_id"])
         return user, claims
 
     def get_token(self, request: Request) -> str | None:

@@ -21,6 +21,7 @@ from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant
 from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import EventType
+from django_apiauth.monitoring import detectors
 
 LOGIN_FAILED = "Invalid username or password."
 
@@ -40,6 +41,8 @@ def authenticate_password(request: HttpRequest, *, username: str, password: str)
     if user is None or not user.is_active:
         attempt.failed()
         record_event(EventType.LOGIN_FAILED, request=request, details={"method": "password"}, aggregate=True)
+        detectors.login_failed(request, username)
         raise InvalidGrant(LOGIN_FAILED)
     attempt.succeeded()
+    detectors.device_seen(request, user, via="login")
     return user

@@ -2,6 +2,7 @@
 
 from django_apiauth.models.api_keys import APIKey
 from django_apiauth.models.events import AuthEvent, EventType
+from django_apiauth.models.monitoring import KnownDevice
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.models.signing_keys import SigningAlgorithm, SigningKey, SigningKeyState
 
@@ -9,6 +10,7 @@ __all__ = [
     "APIKey",
     "AuthEvent",
     "EventType",
+    "KnownDevice",
     "RefreshToken",
     "RefreshTokenFamily",
     "RevocationReason",

@@ -34,6 +34,7 @@ class EventType(models.TextChoices):
     MFA_DISABLED = "mfa_disabled", "MFA disabled"
     RATE_LIMITED = "rate_limited", "Rate limited"
     LOCKOUT = "lockout", "Lockout"
+    SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
 
 
 class AuthEvent(models.Model):

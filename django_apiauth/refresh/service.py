@@ -26,6 +26,7 @@ from django_apiauth.jwt.access import AccessToken, issue_access_token
 from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
+from django_apiauth.monitoring import detectors
 from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
 
@@ -93,6 +94,7 @@ def rotate(token: object, *, request: HttpRequest) -> TokenPair:
         _refuse(decision, request)
     details = {"family_id": decision.pair.family.sid, "jti": decision.pair.access.jti}
     record_event(EventType.TOKEN_REFRESHED, request=request, user=decision.pair.family.user, details=details)
+    detectors.device_seen(request, decision.pair.family.user, via="refresh")
     return decision.pair
 
 
@@ -106,6 +108,7 @@ def _refuse(decision: _Decision, request: HttpRequest) -> NoReturn:
         record_event(
             EventType.REFRESH_TOKEN_REUSED, request=request, user=family.user, details={"family_id": family.sid}
         )
+        detectors.refresh_token_reused(request, family.sid, family.user)
     else:
         details = {"kind": "refresh", "reason": decision.refused}
         record_event(EventType.TOKEN_REJECTED, request=request, details=details, aggregate=True)

@@ -8,6 +8,8 @@
 * ``apiauth.W039`` rate limits and lockout counters in a per-process cache outside ``DEBUG`` (each worker
   counts alone; the W030 family).
 * ``apiauth.W040`` a shared cache that is neither Redis nor memcached: its ``incr`` may not be atomic.
+* ``apiauth.E044`` a detector threshold (``MONITOR_STUFFING_ACCOUNTS``, ``MONITOR_DISTRIBUTED_NETWORKS``) below 2
+  (the generic settings check reports it under this id).
 """
 
 from __future__ import annotations
