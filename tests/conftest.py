@@ -110,14 +110,16 @@ def issue_key(user: User) -> Callable[..., Any]:
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> Iterator[None]:
     """Per-process sliding windows and the outage-log clock must not carry over between tests."""
+    from django_apiauth.monitoring.detectors import known_devices, recent_key_networks
     from django_apiauth.shared_cache import reset_outage_log
     from django_apiauth.throttling.local_backend import local_windows
 
-    local_windows.clear()
-    reset_outage_log()
+    clears = (local_windows.clear, reset_outage_log, known_devices.clear, recent_key_networks.clear)
+    for clear in clears:
+        clear()
     yield
-    local_windows.clear()
-    reset_outage_log()
+    for clear in clears:
+        clear()
 
 
 @pytest.fixture

@@ -7,31 +7,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('apiauth', '0005_api_key_updated_event'),
+        ("apiauth", "0005_api_key_updated_event"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='authevent',
-            name='type',
-            field=models.CharField(choices=[('login_succeeded', 'Login succeeded'), ('login_failed', 'Login failed'), ('logout', 'Logout'), ('token_issued', 'Token issued'), ('token_refreshed', 'Token refreshed'), ('token_rejected', 'Token rejected'), ('refresh_token_reused', 'Refresh token reuse detected'), ('session_revoked', 'Session revoked'), ('api_key_created', 'API key created'), ('api_key_rotated', 'API key rotated'), ('api_key_revoked', 'API key revoked'), ('api_key_updated', 'API key updated'), ('api_key_rejected', 'API key rejected'), ('signing_key_created', 'Signing key created'), ('signing_key_rotated', 'Signing key rotated'), ('signing_key_retired', 'Signing key retired'), ('mfa_enrolled', 'MFA enrolled'), ('mfa_verified', 'MFA verified'), ('mfa_failed', 'MFA failed'), ('mfa_disabled', 'MFA disabled'), ('rate_limited', 'Rate limited'), ('lockout', 'Lockout'), ('suspicious_activity', 'Suspicious activity')], db_index=True, max_length=40),
+            model_name="authevent",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("login_succeeded", "Login succeeded"),
+                    ("login_failed", "Login failed"),
+                    ("logout", "Logout"),
+                    ("token_issued", "Token issued"),
+                    ("token_refreshed", "Token refreshed"),
+                    ("token_rejected", "Token rejected"),
+                    ("refresh_token_reused", "Refresh token reuse detected"),
+                    ("session_revoked", "Session revoked"),
+                    ("api_key_created", "API key created"),
+                    ("api_key_rotated", "API key rotated"),
+                    ("api_key_revoked", "API key revoked"),
+                    ("api_key_updated", "API key updated"),
+                    ("api_key_rejected", "API key rejected"),
+                    ("signing_key_created", "Signing key created"),
+                    ("signing_key_rotated", "Signing key rotated"),
+                    ("signing_key_retired", "Signing key retired"),
+                    ("mfa_enrolled", "MFA enrolled"),
+                    ("mfa_verified", "MFA verified"),
+                    ("mfa_failed", "MFA failed"),
+                    ("mfa_disabled", "MFA disabled"),
+                    ("rate_limited", "Rate limited"),
+                    ("lockout", "Lockout"),
+                    ("suspicious_activity", "Suspicious activity"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='KnownDevice',
+            name="KnownDevice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(max_length=64)),
-                ('user_agent_hash', models.CharField(max_length=64)),
-                ('first_seen_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_seen_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("network", models.CharField(max_length=64)),
+                ("user_agent_hash", models.CharField(max_length=64)),
+                ("first_seen_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_seen_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'known device',
-                'constraints': [models.UniqueConstraint(fields=('user', 'network', 'user_agent_hash'), name='apiauth_known_device')],
+                "verbose_name": "known device",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "network", "user_agent_hash"), name="apiauth_known_device")
+                ],
             },
         ),
     ]

@@ -35,6 +35,9 @@ KEY_NETWORK_MEMORY = timedelta(days=30)
 #: (key id, network) pairs this process checked recently: ten minutes, then one shared-cache call again.
 recent_key_networks: TTLCache[bool] = TTLCache(maxsize=50_000)
 KEY_NETWORK_LOCAL_TTL = 600.0
+#: Devices this process found known: an hour without asking the table again (its row is touched once a day).
+known_devices: TTLCache[bool] = TTLCache(maxsize=50_000)
+KNOWN_DEVICE_LOCAL_TTL = 3600.0
 
 
 def _window() -> int:
@@ -61,11 +64,15 @@ def device_seen(request: HttpRequest, user: Any, *, via: str) -> None:
     network = network_of(request)
     agent = user_agent_of(request)
     agent_hash = hashlib.sha256(agent.encode()).hexdigest()
+    local_key = (user.pk, network, agent_hash)
+    if known_devices.get(local_key):
+        return  # seen by this process within the hour: no query
     now = timezone.now()
     known = KnownDevice.objects.filter(user=user, network=network, user_agent_hash=agent_hash).first()
+    known_devices.set(local_key, True, KNOWN_DEVICE_LOCAL_TTL)
     if known is not None:
-        stale = now - apiauth_settings.MONITOR_DEVICE_TOUCH_INTERVAL
-        KnownDevice.objects.filter(pk=known.pk, last_seen_at__lt=stale).update(last_seen_at=now)
+        if known.last_seen_at < now - apiauth_settings.MONITOR_DEVICE_TOUCH_INTERVAL:
+            KnownDevice.objects.filter(pk=known.pk, last_seen_at=known.last_seen_at).update(last_seen_at=now)
         return
     first = not KnownDevice.objects.filter(user=user).exists()
     try:
