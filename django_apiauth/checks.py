@@ -61,6 +61,15 @@ Rate limits, brute-force counters, cache outages (``django_apiauth/throttling/ch
 * ``apiauth.W039`` rate limits and lockout counters in a per-process cache outside ``DEBUG``.
 * ``apiauth.W040`` a shared cache whose ``incr`` may not be atomic (neither Redis nor memcached).
 * ``apiauth.E044`` ``MONITOR_STUFFING_ACCOUNTS`` or ``MONITOR_DISTRIBUTED_NETWORKS`` below 2.
+
+Scopes (``django_apiauth/scopes/checks.py``, ``docs/scopes.md``):
+
+* ``apiauth.E080`` a ``SCOPES`` entry whose name or shape is malformed.
+* ``apiauth.E081`` a ``SCOPES`` grant rule that is not usable.
+* ``apiauth.E082`` a scope whose rule could be read two ways (``API_KEY_SCOPES`` translation).
+* ``apiauth.E083`` a view's ``required_scopes`` is not a list of registered scope names.
+* ``apiauth.W080`` ``API_KEY_SCOPES`` is deprecated: move it to ``SCOPES``.
+* ``apiauth.W081`` ``LOGIN_SCOPES`` names a scope the registry does not define.
 """
 
 from __future__ import annotations
@@ -78,10 +87,11 @@ from django_apiauth import conf
 from django_apiauth.api_keys.checks import API_KEY_CHECKS
 from django_apiauth.jwt.checks import JWT_CHECKS
 from django_apiauth.refresh.checks import REFRESH_CHECKS
+from django_apiauth.scopes.checks import SCOPE_CHECKS, URL_CHECKS
 from django_apiauth.throttling.checks import THROTTLE_CHECKS
 
 CheckResult = list[checks.CheckMessage]
-IMPORT_STRING_KEYS = ("EVENT_SINKS",)
+IMPORT_STRING_KEYS = ("EVENT_SINKS", "ACCESS_TOKEN_CLAIMS")
 CIDR_KEYS = ("TRUSTED_PROXIES",)
 
 
@@ -185,6 +195,8 @@ ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS
 ALL_CHECKS += THROTTLE_CHECKS
 
+ALL_CHECKS += SCOPE_CHECKS
+
 
 def register_all() -> None:
     """Called from ``AppConfig.ready``; registering twice is harmless (Django keeps a set).
@@ -193,3 +205,5 @@ def register_all() -> None:
     """
     for check in ALL_CHECKS:
         checks.register(check, "apiauth", checks.Tags.security)
+    for check in URL_CHECKS:
+        checks.register(check, "apiauth", checks.Tags.security, checks.Tags.urls)

@@ -83,3 +83,10 @@ class TemporarilyUnavailable(ApiAuthError):
     def __init__(self, description: str | None = None, *, retry_after: int = 5) -> None:
         self.retry_after = max(1, int(retry_after))
         super().__init__(description)
+
+
+class InvalidScope(ApiAuthError):
+    """A ``scope`` parameter that is malformed, or asks for more than may be granted (RFC 6749 §5.2)."""
+
+    error = "invalid_scope"
+    default_description = "The requested scope is invalid."
