@@ -54,13 +54,30 @@ API keys (``django_apiauth/api_keys/checks.py``):
 
 Rate limits, brute-force counters, cache outages (``django_apiauth/throttling/checks.py``):
 
-* ``apiauth.E040`` a ``THROTTLE_RATES`` entry that is not a rate, or a malformed scope name.
-* ``apiauth.E041`` the ``CACHE_ALIAS`` cache is a ``DummyCache``.
-* ``apiauth.E042`` lockout thresholds below 1, or ``LOCKOUT_BASE_WAIT`` above ``LOCKOUT_MAX_WAIT``.
-* ``apiauth.E043`` ``CACHE_OUTAGE_POLICY`` with an unknown consumer or policy.
+* ``apiauth.E060`` a ``THROTTLE_RATES`` entry that is not a rate, or a malformed scope name.
+* ``apiauth.E061`` the ``CACHE_ALIAS`` cache is a ``DummyCache``.
+* ``apiauth.E062`` lockout thresholds below 1, or ``LOCKOUT_BASE_WAIT`` above ``LOCKOUT_MAX_WAIT``.
+* ``apiauth.E063`` ``CACHE_OUTAGE_POLICY`` with an unknown consumer or policy.
 * ``apiauth.W039`` rate limits and lockout counters in a per-process cache outside ``DEBUG``.
-* ``apiauth.W040`` a shared cache whose ``incr`` may not be atomic (neither Redis nor memcached).
-* ``apiauth.E044`` ``MONITOR_STUFFING_ACCOUNTS`` or ``MONITOR_DISTRIBUTED_NETWORKS`` below 2.
+* ``apiauth.W060`` a shared cache whose ``incr`` may not be atomic (neither Redis nor memcached).
+* ``apiauth.E064`` ``MONITOR_STUFFING_ACCOUNTS`` or ``MONITOR_DISTRIBUTED_NETWORKS`` below 2.
+
+HTTP edge (``django_apiauth/http_security/checks.py``, ``docs/http_security.md``):
+
+* ``apiauth.E040`` any origin (``*``, allow-all, a catch-all regex) together with credentials, in
+  ``APIAUTH["CORS"]`` or django-cors-headers' ``CORS_*`` settings.
+* ``apiauth.E041`` allowed origins set both in ``APIAUTH["CORS"]`` and in django-cors-headers' settings.
+* ``apiauth.E042`` a malformed ``APIAUTH["CORS"]`` block.
+* ``apiauth.E043`` a malformed ``APIAUTH["SECURITY_HEADERS"]`` block.
+* ``apiauth.W040`` (deploy) ``REQUIRE_HTTPS`` off without ``SECURE_PROXY_SSL_HEADER``.
+* ``apiauth.W041`` (deploy) cookie refresh-token transport with ``DEBUG`` on: the cookie is not ``Secure``.
+* ``apiauth.W034`` (deploy) the cache holding revocations evicts entries under memory pressure (a Redis
+  ``maxmemory-policy`` other than ``noeviction``, a local-memory cache with ``MAX_ENTRIES`` below 100000).
+
+Multi-factor authentication (constraints of the ``MFA_*`` keys, reported by the generic check):
+
+* ``apiauth.E050`` ``MFA_TOKEN_MAX_ATTEMPTS`` below 1.
+* ``apiauth.E051`` ``MFA_THROTTLE_FACTOR`` negative.
 
 Scopes (``django_apiauth/scopes/checks.py``, ``docs/scopes.md``):
 
@@ -85,13 +102,14 @@ from django.utils.module_loading import import_string
 
 from django_apiauth import conf
 from django_apiauth.api_keys.checks import API_KEY_CHECKS
+from django_apiauth.http_security.checks import HTTP_CHECKS, HTTP_DEPLOY_CHECKS
 from django_apiauth.jwt.checks import JWT_CHECKS
-from django_apiauth.refresh.checks import REFRESH_CHECKS
+from django_apiauth.refresh.checks import REFRESH_CHECKS, check_revocation_cache_eviction
 from django_apiauth.scopes.checks import SCOPE_CHECKS, URL_CHECKS
 from django_apiauth.throttling.checks import THROTTLE_CHECKS
 
 CheckResult = list[checks.CheckMessage]
-IMPORT_STRING_KEYS = ("EVENT_SINKS", "ACCESS_TOKEN_CLAIMS")
+IMPORT_STRING_KEYS = ("EVENT_SINKS", "ACCESS_TOKEN_CLAIMS", "MFA_TOTP_ACCOUNT_LABEL")
 CIDR_KEYS = ("TRUSTED_PROXIES",)
 
 
@@ -196,6 +214,8 @@ ALL_CHECKS += API_KEY_CHECKS
 ALL_CHECKS += THROTTLE_CHECKS
 
 ALL_CHECKS += SCOPE_CHECKS
+ALL_CHECKS += HTTP_CHECKS
+DEPLOY_CHECKS: list[Callable[..., CheckResult]] = [*HTTP_DEPLOY_CHECKS, check_revocation_cache_eviction]
 
 
 def register_all() -> None:
@@ -205,5 +225,7 @@ def register_all() -> None:
     """
     for check in ALL_CHECKS:
         checks.register(check, "apiauth", checks.Tags.security)
+    for check in DEPLOY_CHECKS:
+        checks.register(check, "apiauth", checks.Tags.security, deploy=True)
     for check in URL_CHECKS:
         checks.register(check, "apiauth", checks.Tags.security, checks.Tags.urls)

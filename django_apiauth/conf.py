@@ -253,7 +253,8 @@ class ApiAuthSettings:
         [],
         (list, tuple),
         "Origins (`https://app.example.com`) besides the API's own that may send cookie-carried refresh "
-        "tokens. A request with any other `Origin` header is refused (CSRF defence).",
+        "tokens. A request with any other `Origin` header is refused (CSRF defence). Unset: the CORS allowed "
+        'origins (`CORS["ALLOWED_ORIGINS"]`, else django-cors-headers\' `CORS_ALLOWED_ORIGINS`).',
         (str,),
         convert=tuple,
     )
@@ -449,7 +450,7 @@ class ApiAuthSettings:
         "Failures of one account from one network (an IPv4 address or an IPv6 /64), with less than "
         "`LOCKOUT_WINDOW` between them, before the first wait. Also the MFA-code failures per account.",
         minimum=1,
-        check_id="apiauth.E042",
+        check_id="apiauth.E062",
     )
     LOCKOUT_WINDOW = Setting[timedelta](
         timedelta(minutes=15),
@@ -479,7 +480,7 @@ class ApiAuthSettings:
         "than this many distinct networks within `LOCKOUT_ACCOUNT_WINDOW`: one attacker cannot lock a victim "
         "out, only their own network.",
         minimum=1,
-        check_id="apiauth.E042",
+        check_id="apiauth.E062",
     )
     LOCKOUT_ACCOUNT_WINDOW = Setting[timedelta](
         timedelta(hours=1),
@@ -494,7 +495,7 @@ class ApiAuthSettings:
         "Failures from one network across all accounts and credentials (passwords, API keys, refresh tokens) "
         "before that network waits, so spraying many accounts a few times each is slowed down too.",
         minimum=1,
-        check_id="apiauth.E042",
+        check_id="apiauth.E062",
     )
     # --- suspicious-pattern detection (docs/throttling.md)
     MONITORING_ENABLED = Setting[bool](
@@ -517,14 +518,14 @@ class ApiAuthSettings:
         "Distinct accounts failing from one network (IPv4 address or IPv6 /64) within `MONITOR_WINDOW` that "
         "raise `credential_stuffing` (password spraying).",
         minimum=2,
-        check_id="apiauth.E044",
+        check_id="apiauth.E064",
     )
     MONITOR_DISTRIBUTED_NETWORKS = Setting[int](
         10,
         (int,),
         "Distinct networks failing on one account within `MONITOR_WINDOW` that raise `distributed_guessing`.",
         minimum=2,
-        check_id="apiauth.E044",
+        check_id="apiauth.E064",
     )
     MONITOR_DEVICE_TOUCH_INTERVAL = Setting[timedelta](
         timedelta(days=1),
@@ -536,9 +537,92 @@ class ApiAuthSettings:
     MONITOR_CREDENTIAL_USE = Setting[bool](
         False,
         (bool,),
-        "Opt in to counting successful uses per window of each API key, signing key (`kid`) and OAuth client "
-        "in the shared cache (one `incr` per request, no database write); read them with "
-        "`django_apiauth.monitoring.usage.credential_use()`.",
+        "Opt in to counting successful uses per window of each API key in the shared cache (one `incr` per "
+        "request, no database write; other credentials through `django_apiauth.monitoring.usage.count_use()`); "
+        "read them with `django_apiauth.monitoring.usage.credential_use()`.",
+    )
+    # --- multi-factor authentication (docs/mfa.md)
+    MFA_TOTP_ISSUER = Setting[str](
+        "django-apiauth",
+        (str,),
+        "Issuer shown by authenticator apps: the `otpauth_uri` label prefix (`Issuer:account`) and its "
+        "`issuer=` parameter. Use your product's name.",
+        min_length=1,
+    )
+    MFA_TOTP_ACCOUNT_LABEL = Setting[str | None](
+        None,
+        (str, type(None)),
+        "Import string of a callable `(user) -> str` naming the account in authenticator apps; `None` uses "
+        "`user.get_username()` (the `USERNAME_FIELD`).",
+    )
+    MFA_ENROLMENT_MAX_AGE = Setting[timedelta](
+        timedelta(minutes=5),
+        DURATION,
+        "Starting (or replacing) TOTP enrolment needs an access token whose `auth_time` is at most this old, "
+        "or the password in the request body: a stolen access token alone cannot enrol a device.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    MFA_TOKEN_LIFETIME = Setting[timedelta](
+        timedelta(minutes=5),
+        DURATION,
+        "Lifetime of the single-use `mfa_token` that `login/` returns to a user with MFA.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    MFA_TOKEN_MAX_ATTEMPTS = Setting[int](
+        5,
+        (int,),
+        "Codes one `mfa_token` may be tried with; after that it is dead and the user logs in again.",
+        minimum=1,
+        check_id="apiauth.E050",
+    )
+    MFA_STEP_UP_MAX_AGE = Setting[timedelta](
+        timedelta(minutes=5),
+        DURATION,
+        "How recent the second factor (`auth_time` of a token with `amr` `otp`) must be to disable MFA, "
+        "regenerate backup codes, or (with `MFA_REQUIRED_FOR_API_KEYS`) create and rotate API keys.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    MFA_REQUIRED_FOR_API_KEYS = Setting[bool](
+        False,
+        (bool,),
+        "Creating and rotating API keys through the self-service endpoints needs a recent second factor "
+        "(`RequireMFA` with `MFA_STEP_UP_MAX_AGE`).",
+    )
+    MFA_THROTTLE_FACTOR = Setting[int](
+        1,
+        (int,),
+        "django-otp back-off of a device after wrong codes: the n-th consecutive failure locks it for "
+        "factor x 2^(n-1) seconds (0 disables it).",
+        minimum=0,
+        check_id="apiauth.E051",
+    )
+    # --- HTTP edge: security headers, HTTPS, CORS (docs/http_security.md)
+    SECURITY_HEADERS = Setting[dict[str, Any]](
+        {},
+        (dict,),
+        "Overrides of the headers `SecurityHeadersMiddleware` adds when the response lacks them: `CSP` (a dict "
+        "directive -> list of sources, replacing the strict default directive by directive), `HSTS_SECONDS`, "
+        "`HSTS_INCLUDE_SUBDOMAINS`, `HSTS_PRELOAD`, `REFERRER_POLICY`, `HTML_REFERRER_POLICY`, "
+        "`CROSS_ORIGIN_OPENER_POLICY`, `CROSS_ORIGIN_RESOURCE_POLICY`, `PERMISSIONS_POLICY`. See "
+        "docs/http_security.md for the defaults.",
+    )
+    REQUIRE_HTTPS = Setting[bool](
+        True,
+        (bool,),
+        "Outside `DEBUG`, `SecurityHeadersMiddleware` refuses with a JSON 400 a plain-HTTP request that presents "
+        "or asks for a credential (login, refresh, a bearer token, an API key), unless its `Host` is loopback. "
+        "Turn off only behind a TLS-terminating proxy, and then set `SECURE_PROXY_SSL_HEADER` (W040).",
+    )
+    CORS = Setting[dict[str, Any]](
+        {},
+        (dict,),
+        "Cross-origin access through django-cors-headers: `ALLOWED_ORIGINS` (list of `scheme://host[:port]`), "
+        "`ALLOW_CREDENTIALS` (bool, needed for cookie refresh) and `EXPOSE_HEADERS` (default `RateLimit`, "
+        "`RateLimit-Policy`, `Retry-After`, `WWW-Authenticate`). The app's HTML pages and the admin never "
+        "answer CORS. Do not also set `CORS_ALLOWED_ORIGINS` (E041).",
     )
 
 

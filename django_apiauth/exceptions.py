@@ -85,6 +85,38 @@ class TemporarilyUnavailable(ApiAuthError):
         super().__init__(description)
 
 
+class InvalidOTP(ApiAuthError):
+    """A second-factor code that is wrong, replayed, or for a device the user does not have."""
+
+    error = "invalid_grant"
+    status_code = 400
+    default_description = "The code is invalid or was already used."
+
+
+class MFAAlreadyEnrolled(ApiAuthError):
+    """Enrolment was asked for while a confirmed device exists: it is never replaced silently."""
+
+    error = "mfa_already_enrolled"
+    status_code = 409
+    default_description = "Multi-factor authentication is already enabled; disable it first."
+
+
+class MFANotEnrolled(ApiAuthError):
+    """The operation needs an enrolment (pending or confirmed) that the user does not have."""
+
+    error = "mfa_not_enrolled"
+    status_code = 409
+    default_description = "Multi-factor authentication is not enabled for this account."
+
+
+class RecentAuthenticationRequired(ApiAuthError):
+    """Starting enrolment needs a fresh login or the password: a stolen access token is not enough."""
+
+    error = "login_required"
+    status_code = 403
+    default_description = "Log in again, or send your password, to change multi-factor authentication."
+
+
 class InvalidScope(ApiAuthError):
     """A ``scope`` parameter that is malformed, or asks for more than may be granted (RFC 6749 §5.2)."""
 

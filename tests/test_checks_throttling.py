@@ -20,16 +20,16 @@ def _ids() -> set[str]:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"THROTTLE_RATES": {"login": "lots"}}, "apiauth.E040"),
-        ({"THROTTLE_RATES": {"login": "0/min"}}, "apiauth.E040"),
-        ({"THROTTLE_RATES": {"login": "5/0s"}}, "apiauth.E040"),
-        ({"THROTTLE_RATES": {"login": "5/8d"}}, "apiauth.E040"),
-        ({"THROTTLE_RATES": {"bad scope": "5/min"}}, "apiauth.E040"),
-        ({"LOCKOUT_FAILURES": 0}, "apiauth.E042"),
-        ({"LOCKOUT_IP_FAILURES": -1}, "apiauth.E042"),
-        ({"LOCKOUT_BASE_WAIT": 60, "LOCKOUT_MAX_WAIT": 30}, "apiauth.E042"),
-        ({"CACHE_OUTAGE_POLICY": {"THROTTLES": "sideways"}}, "apiauth.E043"),
-        ({"CACHE_OUTAGE_POLICY": {"NOPE": "open"}}, "apiauth.E043"),
+        ({"THROTTLE_RATES": {"login": "lots"}}, "apiauth.E060"),
+        ({"THROTTLE_RATES": {"login": "0/min"}}, "apiauth.E060"),
+        ({"THROTTLE_RATES": {"login": "5/0s"}}, "apiauth.E060"),
+        ({"THROTTLE_RATES": {"login": "5/8d"}}, "apiauth.E060"),
+        ({"THROTTLE_RATES": {"bad scope": "5/min"}}, "apiauth.E060"),
+        ({"LOCKOUT_FAILURES": 0}, "apiauth.E062"),
+        ({"LOCKOUT_IP_FAILURES": -1}, "apiauth.E062"),
+        ({"LOCKOUT_BASE_WAIT": 60, "LOCKOUT_MAX_WAIT": 30}, "apiauth.E062"),
+        ({"CACHE_OUTAGE_POLICY": {"THROTTLES": "sideways"}}, "apiauth.E063"),
+        ({"CACHE_OUTAGE_POLICY": {"NOPE": "open"}}, "apiauth.E063"),
     ],
 )
 def test_bad_settings_report_their_id(overrides: dict[str, Any], expected: str) -> None:
@@ -46,15 +46,15 @@ def test_good_settings_are_quiet() -> None:
         "CACHE_OUTAGE_POLICY": {"THROTTLES": "closed", "LOCKOUT": "open", "REVOKED_SESSIONS": "open"},
     }
     with override_apiauth(**good):
-        assert not {"apiauth.E040", "apiauth.E042", "apiauth.E043"} & _ids()
+        assert not {"apiauth.E060", "apiauth.E062", "apiauth.E063"} & _ids()
 
 
 @pytest.mark.parametrize(
     ("backend", "debug", "expected"),
     [
-        ("django.core.cache.backends.dummy.DummyCache", False, "apiauth.E041"),
+        ("django.core.cache.backends.dummy.DummyCache", False, "apiauth.E061"),
         ("django.core.cache.backends.locmem.LocMemCache", False, "apiauth.W039"),
-        ("django.core.cache.backends.db.DatabaseCache", False, "apiauth.W040"),
+        ("django.core.cache.backends.db.DatabaseCache", False, "apiauth.W060"),
     ],
 )
 def test_cache_backends(backend: str, debug: bool, expected: str) -> None:
@@ -72,7 +72,7 @@ def test_cache_backends(backend: str, debug: bool, expected: str) -> None:
 )
 def test_shared_atomic_caches_are_quiet(backend: str) -> None:
     with override_settings(CACHES={"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:1/0"}}):
-        assert not {"apiauth.E041", "apiauth.W039", "apiauth.W040"} & _ids()
+        assert not {"apiauth.E061", "apiauth.W039", "apiauth.W060"} & _ids()
 
 
 def test_local_memory_in_debug_is_quiet() -> None:

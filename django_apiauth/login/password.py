@@ -31,12 +31,13 @@ LOGIN_FAILED = "Invalid username or password."
 
 
 @sensitive_variables("password")
-def authenticate_password(request: HttpRequest, *, username: str, password: str) -> Any:
+def authenticate_password(request: HttpRequest, *, username: str, password: str, method: str = "password") -> Any:
     """The active user whose ``USERNAME_FIELD`` is ``username`` and whose password is ``password``.
 
     The username is NFKC-normalised as ``create_user`` stores it and Django's ``AuthenticationForm`` reads
     it, so "ﬁsh" (U+FB01) finds the user "fish" here as it does on the admin login page. Raises the same
-    ``InvalidGrant`` for every failure, after recording an aggregated ``login_failed`` event;
+    ``InvalidGrant`` for every failure, after recording an aggregated ``login_failed`` event (whose
+    ``method`` says which check failed: ``password`` for a login, ``reauthentication`` for a confirmation);
     ``RateLimited`` while the client must wait; ``TemporarilyUnavailable`` when the counters are
     unreachable and ``LOCKOUT`` fails closed.
     """
@@ -49,7 +50,7 @@ def authenticate_password(request: HttpRequest, *, username: str, password: str)
         user = None
     if user is None:
         attempt.failed()
-        record_event(EventType.LOGIN_FAILED, request=request, details={"method": "password"}, aggregate=True)
+        record_event(EventType.LOGIN_FAILED, request=request, details={"method": method}, aggregate=True)
         detectors.login_failed(request, username)
         raise InvalidGrant(LOGIN_FAILED)
     attempt.succeeded()

@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant, InvalidToken
@@ -60,6 +61,7 @@ def remember_revoked(families: Iterable[tuple[str, datetime]]) -> None:
 
 def is_session_revoked(sid: str) -> bool:
     """One cache read: whether the family ``sid`` is on the revocation list."""
+    blocking_point()
     return _cache().get(_KEY.format(sid)) is not None
 
 
@@ -156,3 +158,23 @@ def _revoke_one(user: Any, sid: str, reason: RevocationReason) -> bool:
     except (TypeError, ValueError):
         return False
     return bool(revoke_families(RefreshTokenFamily.objects.filter(user=user, public_id=public_id), reason))
+
+
+def revoke_other_sessions(user: Any, keep_sid: str | None, *, request: HttpRequest) -> list[str]:
+    """Revoke every family of ``user`` except ``keep_sid`` (the caller's own); records ``session_revoked``."""
+    families = RefreshTokenFamily.objects.filter(user=user)
+    keep = _as_uuid(keep_sid)
+    if keep is not None:
+        families = families.exclude(public_id=keep)
+    sids = revoke_families(families, RevocationReason.SESSION_REVOKED)
+    if sids:
+        details = {"family_ids": sids, "reason": "mfa_enrolled"}
+        record_event(EventType.SESSION_REVOKED, request=request, user=user, details=details)
+    return sids
+
+
+def _as_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

@@ -1,14 +1,14 @@
 """System checks for rate limits, brute-force counters and the cache-outage policy.
 
-* ``apiauth.E040`` a ``THROTTLE_RATES`` entry that is not a rate (``100/min``, ``5/10m``) or ``None``, or a
+* ``apiauth.E060`` a ``THROTTLE_RATES`` entry that is not a rate (``100/min``, ``5/10m``) or ``None``, or a
   scope name that is not ``[A-Za-z0-9_.:-]``.
-* ``apiauth.E041`` the ``CACHE_ALIAS`` cache is a ``DummyCache``: nothing would be counted.
-* ``apiauth.E042`` lockout thresholds below 1, or ``LOCKOUT_BASE_WAIT`` above ``LOCKOUT_MAX_WAIT``.
-* ``apiauth.E043`` ``CACHE_OUTAGE_POLICY`` names an unknown consumer or a policy other than open/closed.
+* ``apiauth.E061`` the ``CACHE_ALIAS`` cache is a ``DummyCache``: nothing would be counted.
+* ``apiauth.E062`` lockout thresholds below 1, or ``LOCKOUT_BASE_WAIT`` above ``LOCKOUT_MAX_WAIT``.
+* ``apiauth.E063`` ``CACHE_OUTAGE_POLICY`` names an unknown consumer or a policy other than open/closed.
 * ``apiauth.W039`` rate limits and lockout counters in a per-process cache outside ``DEBUG`` (each worker
   counts alone; the W030 family).
-* ``apiauth.W040`` a shared cache that is neither Redis nor memcached: its ``incr`` may not be atomic.
-* ``apiauth.E044`` a detector threshold (``MONITOR_STUFFING_ACCOUNTS``, ``MONITOR_DISTRIBUTED_NETWORKS``) below 2
+* ``apiauth.W060`` a shared cache that is neither Redis nor memcached: its ``incr`` may not be atomic.
+* ``apiauth.E064`` a detector threshold (``MONITOR_STUFFING_ACCOUNTS``, ``MONITOR_DISTRIBUTED_NETWORKS``) below 2
   (the generic settings check reports it under this id).
 """
 
@@ -54,7 +54,7 @@ def check_rates(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -
             except InvalidRate as exc:
                 problem = str(exc)
         if problem:
-            errors.append(checks.Error(f"APIAUTH['THROTTLE_RATES']: {problem}.", id="apiauth.E040"))
+            errors.append(checks.Error(f"APIAUTH['THROTTLE_RATES']: {problem}.", id="apiauth.E060"))
     return errors
 
 
@@ -71,7 +71,7 @@ def check_cache(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -
             checks.Error(
                 "The CACHE_ALIAS cache is a DummyCache: rate limits and brute-force counters count nothing.",
                 hint="Use Redis (django-redis or django.core.cache.backends.redis.RedisCache).",
-                id="apiauth.E041",
+                id="apiauth.E061",
             )
         ]
     if backend in _LOCAL and not django_settings.DEBUG:
@@ -87,7 +87,7 @@ def check_cache(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -
             checks.Warning(
                 f"Rate limits on {backend} rely on its incr(), which may not be atomic: limits can be exceeded.",
                 hint="Use Redis for exact limits, or memcached for limits with the stated precision.",
-                id="apiauth.W040",
+                id="apiauth.W060",
             )
         ]
     return []
@@ -97,7 +97,7 @@ def check_lockout(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any)
     """E042 for a first wait longer than the cap (thresholds below 1 are the generic check's, same id)."""
     base, cap = _seconds(_value("LOCKOUT_BASE_WAIT")), _seconds(_value("LOCKOUT_MAX_WAIT"))
     if base is not None and cap is not None and base > cap:
-        return [checks.Error("APIAUTH['LOCKOUT_BASE_WAIT'] is longer than LOCKOUT_MAX_WAIT.", id="apiauth.E042")]
+        return [checks.Error("APIAUTH['LOCKOUT_BASE_WAIT'] is longer than LOCKOUT_MAX_WAIT.", id="apiauth.E062")]
     return []
 
 
@@ -118,7 +118,7 @@ def check_outage_policy(app_configs: Sequence[AppConfig] | None = None, **kwargs
                 checks.Error(
                     f"APIAUTH['CACHE_OUTAGE_POLICY'][{consumer!r}] = {value!r} is not valid.",
                     hint=f"Consumers: {', '.join(CONSUMERS)}; policies: 'open' or 'closed'.",
-                    id="apiauth.E043",
+                    id="apiauth.E063",
                 )
             )
     return errors

@@ -15,8 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from django_apiauth.exceptions import InvalidGrant, InvalidRequest
-from django_apiauth.login.complete import complete_login
+from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.login.password import authenticate_password, username_field
+from django_apiauth.mfa.challenge import MFAChallengeIssued
+from django_apiauth.mfa.login_step import begin_login
 from django_apiauth.refresh import cookies
 from django_apiauth.refresh.revocation import logout_by_refresh_token, logout_everywhere, logout_session
 from django_apiauth.refresh.service import TokenPair, rotate
@@ -102,6 +104,7 @@ class LoginView(TokenEndpoint):
     """
 
     throttle_classes = [LoginRateThrottle]
+    apiauth_endpoint = Endpoint.CREDENTIAL
 
     @sensitive_variables("data", "password")
     def post(self, request: Request) -> Response:
@@ -113,13 +116,17 @@ class LoginView(TokenEndpoint):
         if cookies.uses_cookie():
             cookies.enforce_same_origin(request._request, cookie_used=False)
         user = authenticate_password(request._request, username=username, password=password)
-        return token_response(complete_login(request._request, user, scope=scope, transport=transport))
+        result = begin_login(request._request, user, scope=scope, transport=transport)
+        if isinstance(result, MFAChallengeIssued):
+            return Response({"mfa_required": True, "mfa_token": result.token, "methods": result.methods})
+        return token_response(result)
 
 
 class RefreshView(TokenEndpoint):
     """``POST {"refresh_token"}`` (or the cookie) → a new pair; the presented token is consumed."""
 
     throttle_classes = [RefreshRateThrottle]
+    apiauth_endpoint = Endpoint.CREDENTIAL
 
     @sensitive_variables("token")
     def post(self, request: Request) -> Response:
@@ -141,6 +148,8 @@ class RefreshView(TokenEndpoint):
 
 class LogoutView(AppEndpoint):
     """``POST`` with the refresh token (body or cookie) or an access token: revokes that one family."""
+
+    apiauth_endpoint = Endpoint.CREDENTIAL
 
     permission_classes = [AllowAny]
     throttle_classes = [RefreshRateThrottle]  # per network: the access token may be expired or absent

@@ -1,1 +1,1 @@
-"""Shared helpers of the test suite (not tests themselves)."""
+"""Helpers shared by several test modules."""
