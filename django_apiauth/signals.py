@@ -10,3 +10,8 @@ auth_event_recorded = Signal()
 
 #: Sent after a signing-key rotation (or bootstrap) with ``result`` (a ``RotationResult``).
 signing_key_rotated = Signal()
+
+#: Sent when a detector sees a suspicious pattern, with ``kind`` (``credential_stuffing``,
+#: ``distributed_guessing``, ``new_device``, ``refresh_token_reuse``, ``api_key_new_network``), ``evidence``
+#: (a dict) and ``request`` (or ``None``). Hook mail or a pager here; receivers must not raise.
+suspicious_activity = Signal()

@@ -35,6 +35,7 @@ class EventType(models.TextChoices):
     BACKUP_CODE_USED = "backup_code_used", "Backup code used"
     RATE_LIMITED = "rate_limited", "Rate limited"
     LOCKOUT = "lockout", "Lockout"
+    SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
     TOKEN_REVOKED = "token_revoked", "Token revoked"
     OAUTH_CLIENT_AUTHENTICATED = "oauth_client_authenticated", "OAuth client authenticated"
     OAUTH_CLIENT_FAILED = "oauth_client_failed", "OAuth client authentication failed"

@@ -23,8 +23,10 @@ from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event, user_agent_of
 from django_apiauth.exceptions import InvalidGrant
 from django_apiauth.jwt.access import AccessToken, issue_access_token
+from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RefreshTransport, RevocationReason
+from django_apiauth.monitoring import detectors
 from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
 from django_apiauth.scopes.grants import narrow_grant
@@ -108,6 +110,7 @@ def rotate(
     ``REFRESH_REUSE_GRACE``, the immediate predecessor of the family's live token). A consumed token
     revokes its family, and ``refresh_token_reused`` is recorded with the family's user and the caller's IP.
     """
+    lockout.check_allowed("refresh", request)  # a network guessing tokens waits before any query
     if not is_well_formed(token):
         _refuse(_Decision(refused="malformed"), request)
     now = timezone.now()
@@ -118,17 +121,21 @@ def rotate(
         _refuse(decision, request)
     details = {"family_id": decision.pair.family.sid, "jti": decision.pair.access.jti}
     record_event(EventType.TOKEN_REFRESHED, request=request, user=decision.pair.family.user, details=details)
+    detectors.device_seen(request, decision.pair.family.user, via="refresh")
     return decision.pair
 
 
 def _refuse(decision: _Decision, request: HttpRequest) -> NoReturn:
-    """Record why a refresh failed, then raise: called only once the transaction has committed."""
+    """Record why a refresh failed, count it against the network, then raise: called only once the
+    transaction has committed."""
+    lockout.register_failure("refresh", request)
     family = decision.family
     if decision.reused and family is not None:
         remember_revoked([(family.sid, family.absolute_expires_at)])
         record_event(
             EventType.REFRESH_TOKEN_REUSED, request=request, user=family.user, details={"family_id": family.sid}
         )
+        detectors.refresh_token_reused(request, family.sid, family.user)
     else:
         details = {"kind": "refresh", "reason": decision.refused}
         record_event(EventType.TOKEN_REJECTED, request=request, details=details, aggregate=True)
