@@ -16,9 +16,9 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from django_apiauth.jwt.access import issue_access_token
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.signing_keys.rotation import ensure_active_key, rotate
+from tests.jwt_support import issue_access_token
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent

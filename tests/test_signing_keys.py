@@ -61,7 +61,7 @@ def test_private_key_is_ciphertext_and_absent_from_repr(empty_table: None) -> No
     assert b"PRIVATE KEY" not in SigningKey.objects.values_list("private_key_ciphertext", flat=True)[0].encode()
     assert stored.private_key_ciphertext not in repr(stored) + str(stored)
     assert repr(stored) == f"<SigningKey kid={key.kid!r} algorithm='RS256' state='active'>"
-    assert load_private_material(stored)  # and it decrypts
+    assert load_private_material(stored.algorithm, stored.private_key_ciphertext)  # and it decrypts
 
 
 def test_kid_is_the_rfc_7638_thumbprint(empty_table: None) -> None:

@@ -17,6 +17,7 @@ from typing import cast
 
 from django_apiauth.conf import ApiAuthSettings
 from django_apiauth.crypto.base62 import decode_int, encode_int, random_string
+from django_apiauth.localcache import register_memo
 
 LOOKUP_ID_LENGTH = 12
 SECRET_LENGTH = 43
@@ -81,6 +82,9 @@ def _key_pattern(prefix: str) -> re.Pattern[str]:
         rf"{re.escape(prefix)}_([0-9A-Za-z]{{{LOOKUP_ID_LENGTH}}})_"
         rf"([0-9A-Za-z]{{{SECRET_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})"
     )
+
+
+register_memo("api_keys.key_pattern", _key_pattern, size="8 prefixes")
 
 
 def parse_key(raw: str, prefix: str) -> ParsedKey:

@@ -25,7 +25,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant, InvalidToken
-from django_apiauth.localcache import TTLCache
+from django_apiauth.localcache import LocalCache, local_cache
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.tokens import is_well_formed, token_digest
@@ -35,7 +35,12 @@ from django_apiauth.refresh.tokens import is_well_formed, token_digest
 ACCESS_TOKEN_MAX_LIFETIME = timedelta(days=1)
 _KEY = "apiauth:revoked-sid:{}"
 #: sid -> True for sessions this process recently found live (bounded staleness, see module docstring).
-known_live: TTLCache[bool] = TTLCache(maxsize=50_000)
+known_live: LocalCache[bool] = local_cache(
+    "refresh.known_live_sessions",
+    maxsize=50_000,
+    size="50,000 sessions",
+    staleness="`REVOKED_SESSIONS_LOCAL_TTL` (0.5 s); a revocation in this process drops its entry at once",
+)
 
 
 def _cache() -> BaseCache:

@@ -21,15 +21,20 @@ from django.views.decorators.debug import sensitive_variables
 from django_apiauth.client_ip import get_client_ip
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event, user_agent_of
-from django_apiauth.exceptions import InvalidGrant
+from django_apiauth.exceptions import InvalidGrant, NoSigningKey
 from django_apiauth.jwt.access import AccessToken, issue_access_token
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
+from django_apiauth.signing_keys.rotation import ensure_active_key
 
 # One description for every refused refresh: which check failed is for the audit trail, not the caller.
 REFUSED = "The refresh token is invalid, expired or revoked."
+
+#: RFC 9068 §2.2 makes ``client_id`` a required claim of every access token. Tokens of the app's own login
+#: endpoint (and of families that predate client ids) name this first-party client; OAuth clients their own.
+FIRST_PARTY_CLIENT_ID = "apiauth-first-party"
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,9 @@ class _Decision:
     reused: bool = False
 
 
-def issue_family(user: Any, *, request: HttpRequest, scopes: Iterable[str] = (), client_id: str = "") -> TokenPair:
+def issue_family(
+    user: Any, *, request: HttpRequest, scopes: Iterable[str] = (), client_id: str = FIRST_PARTY_CLIENT_ID
+) -> TokenPair:
     """Start a family for a freshly authenticated ``user`` (login); records ``token_issued``."""
     now = timezone.now()
     with transaction.atomic():
@@ -167,6 +174,20 @@ def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
     return _Decision(family=family, refused="reused", reused=True)
 
 
+def _access_token(user: Any, family: RefreshTokenFamily) -> AccessToken:
+    """The family's access token; the first one issued on an empty key table bootstraps the keys."""
+    for attempt in (1, 2):
+        try:
+            return issue_access_token(
+                user, scopes=family.scope.split(), sid=family.sid, client_id=family.client_id or FIRST_PARTY_CLIENT_ID
+            )
+        except NoSigningKey:
+            if attempt == 2:
+                raise
+            ensure_active_key()
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
 @sensitive_variables("raw")
 def _issue_pair(family: RefreshTokenFamily, user: Any, *, parent: RefreshToken | None, now: datetime) -> TokenPair:
     raw = new_token()
@@ -177,6 +198,6 @@ def _issue_pair(family: RefreshTokenFamily, user: Any, *, parent: RefreshToken |
     if parent is not None:
         RefreshTokenFamily.objects.filter(pk=family.pk).update(last_used_at=now)
         family.last_used_at = now
-    access = issue_access_token(user, scopes=family.scope.split(), sid=family.sid, client_id=family.client_id or None)
+    access = _access_token(user, family)
     expires_in = max(0, int((expires_at - now).total_seconds()))
     return TokenPair(access=access, refresh_token=raw, refresh_expires_in=expires_in, family=family)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from django_apiauth.crypto import encryption
 from django_apiauth.models.signing_keys import SigningKey
+from django_apiauth.signing_keys.encryption import reencrypt_private
 
 
 def reencrypt_private_keys() -> int:
@@ -21,6 +21,6 @@ def reencrypt_private_keys() -> int:
     with transaction.atomic():
         rows = list(SigningKey.objects.select_for_update().exclude(private_key_ciphertext="").order_by("pk"))
         for row in rows:
-            row.private_key_ciphertext = encryption.reencrypt(row.private_key_ciphertext)
+            row.private_key_ciphertext = reencrypt_private(row.private_key_ciphertext)
         SigningKey.objects.bulk_update(rows, ["private_key_ciphertext"])
     return len(rows)

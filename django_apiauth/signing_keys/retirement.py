@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
-from django_apiauth.jwt.keystore import key_store
 from django_apiauth.models.events import EventType
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
+from django_apiauth.signals import signing_key_retired
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,7 @@ def _after_change(
 ) -> None:
     if not retired:
         return
-    key_store.invalidate()
-    transaction.on_commit(key_store.invalidate)
+    signing_key_retired.send(sender=SigningKey, keys=tuple(retired))
     for key in retired:
         record_event(
             EventType.SIGNING_KEY_RETIRED,

@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.crypto.keys import check_algorithm
 from django_apiauth.events.record import record_event
-from django_apiauth.jwt.keystore import key_store
 from django_apiauth.models.events import EventType
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.signals import signing_key_rotated
@@ -107,14 +105,13 @@ def _rotate_locked(algorithm: str, if_older_than: timedelta | None) -> RotationR
     upcoming = new_signing_key(algorithm, state=SigningKeyState.NEXT, now=now)
     upcoming.save(force_insert=True)
     created.append(upcoming)
-    return RotationResult(algorithm, True, promoted, upcoming, active, tuple(created))
+    return RotationResult(
+        algorithm=algorithm, rotated=True, active=promoted, next=upcoming, retiring=active, created=tuple(created)
+    )
 
 
 def _after_change(result: RotationResult, *, request: HttpRequest | None, actor: Any, record: bool) -> None:
-    # Our own process must see the change at once; other processes reload on an unknown kid or after
-    # SIGNING_KEY_CACHE_TTL. Invalidate now (same transaction) and again once committed.
-    key_store.invalidate()
-    transaction.on_commit(key_store.invalidate)
+    # Receivers (the JWT key caches) make our own process see the change at once.
     signing_key_rotated.send(sender=SigningKey, result=result)
     if not record:
         return
