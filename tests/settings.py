@@ -77,7 +77,7 @@ REST_FRAMEWORK = {
 }
 
 APIAUTH: dict[str, object] = {}
-# API keys (issue 5)
+# API keys
 APIAUTH.update(
     API_KEY_PEPPER="tests-only-api-key-pepper-0c1d2e3f4a5b6c7d8e9f",
     API_KEY_SCOPES={"read": None, "write": None, "admin": "is_staff", "billing": "auth.view_user"},

@@ -21,7 +21,15 @@ from django_apiauth.api_keys.exceptions import APIKeyRejected
 from django_apiauth.conf import apiauth_settings
 
 AUTHORIZATION_KEYWORD = "api-key"
-CHALLENGE = 'Api-Key realm="api"'
+REALM = "api"
+
+
+def challenge(realm: str = REALM) -> str:
+    """The ``WWW-Authenticate`` value naming this scheme (RFC 7235 §4.1), built here only."""
+    return f'Api-Key realm="{realm}"'
+
+
+CHALLENGE = challenge()
 
 
 class APIKeyAuthenticationFailed(AuthenticationFailed):
@@ -35,7 +43,7 @@ class APIKeyAuthentication(BaseAuthentication):
     """Subclass and override :meth:`get_credential` to read keys from elsewhere."""
 
     scheme_name = "api_key"
-    www_authenticate_realm = "api"
+    www_authenticate_realm = REALM
 
     def authenticate(self, request: Request) -> tuple[Any, AuthenticatedKey] | None:
         credential = self.get_credential(request)
@@ -49,7 +57,7 @@ class APIKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         """Makes DRF answer 401 (not 403) and tells the client which scheme to use (RFC 7235 §4.1)."""
-        return f'Api-Key realm="{self.www_authenticate_realm}"'
+        return challenge(self.www_authenticate_realm)
 
     def get_credential(self, request: Request) -> tuple[str, bool] | None:
         """``(raw key, came from the query string)``, or ``None`` when the request carries no API key.

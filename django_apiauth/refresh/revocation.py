@@ -111,6 +111,21 @@ def revoke_user_families(user: Any, reason: RevocationReason, *, request: HttpRe
     return sids
 
 
+def live_sessions_of(user: Any) -> QuerySet[RefreshTokenFamily]:
+    """``GET sessions/``: the user's live families, most recently used first."""
+    return RefreshTokenFamily.objects.live().filter(user=user).order_by("-last_used_at")
+
+
+def revoke_families_by_admin(families: QuerySet[RefreshTokenFamily], *, request: HttpRequest) -> list[str]:
+    """The admin's *Revoke selected*: one UPDATE, one ``session_revoked`` event (its user is the acting admin)."""
+    pks = list(families.values_list("pk", flat=True))
+    sids = revoke_families(RefreshTokenFamily.objects.filter(pk__in=pks), RevocationReason.ADMIN)
+    if sids:
+        details = {"reason": RevocationReason.ADMIN, "family_ids": sids}
+        record_event(EventType.SESSION_REVOKED, request=request, details=details)
+    return sids
+
+
 def logout_everywhere(user: Any, *, request: HttpRequest) -> list[str]:
     """``POST logout-all/``: every family of ``user`` is revoked; records ``logout``."""
     sids = revoke_families(RefreshTokenFamily.objects.filter(user=user), RevocationReason.LOGOUT_ALL)

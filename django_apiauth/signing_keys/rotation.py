@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -47,10 +48,19 @@ def key_age(key: SigningKey, now: datetime | None = None) -> timedelta:
     return (now or timezone.now()) - (key.activated_at or key.created_at)
 
 
-def rotation_due(algorithm: str, older_than: timedelta, now: datetime | None = None) -> bool:
-    """True when there is no active key or it has been active for at least ``older_than``."""
-    active = SigningKey.objects.active(algorithm).first()
-    return active is None or key_age(active, now) >= older_than
+def all_keys() -> QuerySet[SigningKey]:
+    """Every key, grouped by algorithm, newest first (what ``rotate_keys --list`` prints)."""
+    return SigningKey.objects.order_by("algorithm", "-created_at", "-pk")
+
+
+def is_due(active: SigningKey | None, older_than: timedelta | None, now: datetime | None = None) -> bool:
+    """The one rule: rotate when there is no active key, no age was asked for, or it has signed that long."""
+    return active is None or older_than is None or key_age(active, now) >= older_than
+
+
+def rotation_due(algorithm: str, older_than: timedelta | None, now: datetime | None = None) -> bool:
+    """What ``rotate(algorithm, if_older_than=older_than)`` would decide now (its dry run)."""
+    return is_due(SigningKey.objects.active(algorithm).first(), older_than, now)
 
 
 def rotate(
@@ -88,7 +98,7 @@ def _rotate_locked(algorithm: str, if_older_than: timedelta | None) -> RotationR
     lock_algorithm(algorithm)
     now = timezone.now()
     active = SigningKey.objects.active(algorithm).first()
-    if active is not None and if_older_than is not None and key_age(active, now) < if_older_than:
+    if active is not None and not is_due(active, if_older_than, now):
         return RotationResult(algorithm=algorithm, rotated=False, active=active)
     created: list[SigningKey] = []
     if active is not None:
