@@ -51,6 +51,15 @@ API keys (``django_apiauth/api_keys/checks.py``):
 * ``apiauth.E025`` ``API_KEY_SCOPE_POLICY`` is not an importable callable.
 * ``apiauth.E026`` API-key lifetimes not positive, or the default above the maximum.
 * ``apiauth.E027`` ``API_KEY_MAX_PER_USER`` below 1.
+
+Scopes (``django_apiauth/scopes/checks.py``, ``docs/scopes.md``):
+
+* ``apiauth.E080`` a ``SCOPES`` entry whose name or shape is malformed.
+* ``apiauth.E081`` a ``SCOPES`` grant rule that is not usable.
+* ``apiauth.E082`` a scope whose rule could be read two ways (``API_KEY_SCOPES`` translation).
+* ``apiauth.E083`` a view's ``required_scopes`` is not a list of registered scope names.
+* ``apiauth.W080`` ``API_KEY_SCOPES`` is deprecated: move it to ``SCOPES``.
+* ``apiauth.W081`` ``LOGIN_SCOPES`` names a scope the registry does not define.
 """
 
 from __future__ import annotations
@@ -68,9 +77,10 @@ from django_apiauth import conf
 from django_apiauth.api_keys.checks import API_KEY_CHECKS
 from django_apiauth.jwt.checks import JWT_CHECKS
 from django_apiauth.refresh.checks import REFRESH_CHECKS
+from django_apiauth.scopes.checks import SCOPE_CHECKS, URL_CHECKS
 
 CheckResult = list[checks.CheckMessage]
-IMPORT_STRING_KEYS = ("EVENT_SINKS",)
+IMPORT_STRING_KEYS = ("EVENT_SINKS", "ACCESS_TOKEN_CLAIMS")
 CIDR_KEYS = ("TRUSTED_PROXIES",)
 
 
@@ -172,6 +182,7 @@ ALL_CHECKS: list[Callable[..., CheckResult]] = [check_namespace, check_import_st
 ALL_CHECKS += REFRESH_CHECKS
 ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS
+ALL_CHECKS += SCOPE_CHECKS
 
 
 def register_all() -> None:
@@ -181,3 +192,5 @@ def register_all() -> None:
     """
     for check in ALL_CHECKS:
         checks.register(check, "apiauth", checks.Tags.security)
+    for check in URL_CHECKS:
+        checks.register(check, "apiauth", checks.Tags.security, checks.Tags.urls)

@@ -282,7 +282,32 @@ class ApiAuthSettings:
         minimum=0,
     )
     LOGIN_SCOPES = Setting[tuple[str, ...]](
-        [], (list, tuple), "Scopes put into access tokens issued by the login endpoint.", (str,), convert=tuple
+        [],
+        (list, tuple),
+        "The scopes a login asks for when its body has no `scope`: each is granted if the registry "
+        "(`SCOPES`) allows it to the user, else left out.",
+        (str,),
+        convert=tuple,
+    )
+    UPDATE_LAST_LOGIN = Setting[bool](
+        True,
+        (bool,),
+        "Set the user's `last_login` on every successful login, as Django's own login does (one UPDATE).",
+    )
+    # --- scopes and claims (docs/scopes.md)
+    SCOPES = Setting[dict[str, Any]](
+        {},
+        (dict,),
+        'The scope registry: `{name: {"description": str, "grant": rule}}`, rule one of `"anyone"`, '
+        '`"staff"`, `"superuser"`, `"perm:<app_label>.<codename>"`, `"group:<name>"` or the import string of '
+        "a callable `(user) -> bool`. Login, refresh, API keys and OAuth clients grant from it.",
+    )
+    ACCESS_TOKEN_CLAIMS = Setting[str | None](
+        None,
+        (str, type(None)),
+        "Import string of a callable `(user, *, scopes, request) -> dict` whose claims are added to every "
+        "access token issued for a user. Registered claims (`iss`, `sub`, `aud`, `exp`, `scope`, ...) cannot "
+        "be overridden.",
     )
     # --- API keys
     API_KEY_PREFIX = Setting[str](
@@ -365,17 +390,18 @@ class ApiAuthSettings:
         maximum=1,
         check_id="apiauth.E023",
     )
-    API_KEY_SCOPES = Setting[dict[str, str | None]](
+    API_KEY_SCOPES = Setting[dict[str, Any]](
         {},
         (dict,),
-        'The scopes keys may carry, mapped to who may grant them: `None` (any active user), `"is_staff"`, '
-        '`"is_superuser"` or a permission `"app_label.codename"` (superusers hold every scope).',
+        "Deprecated (warning `apiauth.W080`): use `SCOPES`. Its entries still join the registry, translated: "
+        '`None` -> `"anyone"`, `"is_staff"` -> `"staff"`, `"is_superuser"` -> `"superuser"`, '
+        '`"app_label.codename"` -> `"perm:app_label.codename"`.',
     )
     API_KEY_SCOPE_POLICY = Setting[Callable[..., Any]](
         "django_apiauth.api_keys.scopes.scopes_user_may_grant",
         (str,),
         "Import string of a callable `(user) -> iterable of scopes` deciding which scopes a user may put on a "
-        "key through the self-service endpoints. The default reads `API_KEY_SCOPES`.",
+        "key through the self-service endpoints. The default grants what the `SCOPES` registry allows.",
         convert=import_string,
     )
     API_KEY_MAX_PER_USER = Setting[int](

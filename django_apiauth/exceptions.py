@@ -59,3 +59,10 @@ class CrossSiteRequestRejected(ApiAuthError):
     error = "access_denied"
     status_code = 403
     default_description = "Cross-site requests may not use the refresh-token cookie."
+
+
+class InvalidScope(ApiAuthError):
+    """A ``scope`` parameter that is malformed, or asks for more than may be granted (RFC 6749 §5.2)."""
+
+    error = "invalid_scope"
+    default_description = "The requested scope is invalid."

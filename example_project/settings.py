@@ -96,7 +96,15 @@ APIAUTH: dict[str, object] = {
 
 # API keys (issue 5): the fallback pepper is for the local demo only, like SECRET_KEY above.
 APIAUTH["API_KEY_PEPPER"] = os.environ.get("APIAUTH_API_KEY_PEPPER", "demo-only-api-key-pepper-5d1e9a7c3b0f2e8d4c6a")
-APIAUTH["API_KEY_SCOPES"] = {"read": None, "write": None, "admin": "is_staff"}
+# One scope registry for logins, refreshes and API keys: who may be granted what.
+APIAUTH["SCOPES"] = {
+    "read": {"description": "Read your data", "grant": "anyone"},
+    "write": {"description": "Change your data", "grant": "anyone"},
+    "admin": {"description": "Administrative actions", "grant": "staff"},
+    "reports:read": {"description": "Read reports (GET /api/reports/)", "grant": "staff"},
+}
+# What a login without a `scope` field asks for.
+APIAUTH["LOGIN_SCOPES"] = ["read", "write"]
 if os.environ.get("APIAUTH_API_KEY_QUERY_PARAM"):
     APIAUTH["API_KEY_QUERY_PARAM"] = os.environ["APIAUTH_API_KEY_QUERY_PARAM"]
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from example_project.views import WhoAmI
+from example_project.views import Reports, WhoAmI
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("auth/", include("django_apiauth.urls")),
     path("api/whoami/", WhoAmI.as_view(), name="whoami"),
+    path("api/reports/", Reports.as_view(), name="reports"),
 ]
 
 handler400 = "django_apiauth.views.errors.bad_request"

@@ -1,4 +1,4 @@
-"""The example API: one protected endpoint that reports who is calling and how."""
+"""The example API: who is calling and how, and a report list that needs the ``reports:read`` scope."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_apiauth.drf.scopes import auth_scheme, scopes_of
+from django_apiauth.drf.scopes import HasScope, auth_scheme, scopes_of
+
+#: Static sample data: the point of the view is its permission, not its content.
+SAMPLE_REPORTS = [
+    {"id": 1, "title": "Monthly sign-ins", "period": "2026-10"},
+    {"id": 2, "title": "API keys in use", "period": "2026-10"},
+]
 
 
 class WhoAmI(APIView):
@@ -22,3 +28,13 @@ class WhoAmI(APIView):
                 "scopes": sorted(scopes_of(request.auth)),
             }
         )
+
+
+class Reports(APIView):
+    """``GET /api/reports/``: any credential carrying ``reports:read`` (granted to staff at login, or a key)."""
+
+    permission_classes = [HasScope]
+    required_scopes = ["reports:read"]
+
+    def get(self, request: Request) -> Response:
+        return Response({"reports": SAMPLE_REPORTS})

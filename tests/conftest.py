@@ -89,3 +89,26 @@ def issue_key(user: User) -> Callable[..., Any]:
         return create_api_key(owner=owner or user, name=name, **kwargs)
 
     return issue
+
+
+# --- users of whatever model is configured ------------------------------------------------------------------
+@pytest.fixture
+def make_user(db: None, password: str) -> Callable[..., Any]:
+    """``make_user(username="bob", password=..., **extra)``: a user of the configured model.
+
+    ``username`` fills ``USERNAME_FIELD``; for an email field a bare name becomes ``<name>@example.com``.
+    """
+    from django.contrib.auth import get_user_model
+
+    def make(username: str = "alice", password: str = password, **extra: Any) -> Any:
+        model = get_user_model()
+        field = model.USERNAME_FIELD
+        value = f"{username}@example.com" if field == "email" and "@" not in username else username
+        return model._default_manager.create_user(**{field: value}, password=password, **extra)  # type: ignore[attr-defined]
+
+    return make
+
+
+@pytest.fixture
+def staff_user(make_user: Callable[..., Any]) -> Any:
+    return make_user("sam", is_staff=True)

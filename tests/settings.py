@@ -80,7 +80,13 @@ APIAUTH: dict[str, object] = {}
 # API keys
 APIAUTH.update(
     API_KEY_PEPPER="tests-only-api-key-pepper-0c1d2e3f4a5b6c7d8e9f",
-    API_KEY_SCOPES={"read": None, "write": None, "admin": "is_staff", "billing": "auth.view_user"},
+    SCOPES={
+        "read": {"description": "Read", "grant": "anyone"},
+        "write": {"description": "Write", "grant": "anyone"},
+        "admin": {"description": "Administration", "grant": "staff"},
+        "billing": {"description": "Billing", "grant": "perm:auth.view_user"},
+        "reports:read": {"description": "Reports", "grant": "staff"},
+    },
 )
 
 CORS_ALLOWED_ORIGINS = ["https://app.example.com"]

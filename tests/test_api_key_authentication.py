@@ -274,7 +274,8 @@ def test_request_auth_is_the_key_and_user_the_owner(issue_key: Callable[..., Iss
     owner, key = APIKeyAuthentication().authenticate(request)  # type: ignore[misc]
     assert owner == user
     assert isinstance(key, AuthenticatedKey)
-    assert (key.id, key.name, key.scopes, key.lookup_id) == (issued.key.pk, "deploy", ("read",), issued.key.lookup_id)
+    assert (key.id, key.name, key.scopes, key.lookup_id) == (issued.key.pk, "deploy", {"read"}, issued.key.lookup_id)
+    assert key.service is None
     assert issued.plaintext not in repr(key)
     assert issued.key.secret_hash not in repr(key)
 

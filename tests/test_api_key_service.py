@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from django_apiauth.api_keys.exceptions import APIKeyLimitReached, APIKeyNotFound, ScopeNotGrantable
 from django_apiauth.api_keys.hashing import hash_secret, pepper_index
-from django_apiauth.api_keys.scopes import grantable_scopes, holds, normalise_scopes
+from django_apiauth.api_keys.scopes import grantable_scopes, normalise_scopes
 from django_apiauth.api_keys.service import (
     IssuedKey,
     create_api_key,
@@ -23,6 +23,8 @@ from django_apiauth.api_keys.service import (
     rotate_api_key,
 )
 from django_apiauth.models import APIKey, AuthEvent, EventType
+from django_apiauth.scopes.registry import translate_legacy_rule
+from django_apiauth.scopes.rules import user_meets
 
 
 @pytest.mark.django_db
@@ -40,16 +42,20 @@ from django_apiauth.models import APIKey, AuthEvent, EventType
         ({}, "auth.view_user", False),
     ],
 )
-def test_holds(user: User, flags: dict[str, bool], requirement: str | None, expected: bool) -> None:
+def test_legacy_requirements_keep_their_meaning(
+    user: User, flags: dict[str, bool], requirement: str | None, expected: bool
+) -> None:
     for name, value in flags.items():
         setattr(user, name, value)
-    assert holds(user, requirement) is expected
+    rule = translate_legacy_rule(requirement)
+    assert rule is not None
+    assert user_meets(user, rule) is expected
 
 
 @pytest.mark.django_db
-def test_holds_by_permission(user: User) -> None:
+def test_legacy_permission_requirement(user: User) -> None:
     user.user_permissions.add(Permission.objects.get(codename="view_user", content_type__app_label="auth"))
-    assert holds(User.objects.get(pk=user.pk), "auth.view_user") is True
+    assert user_meets(User.objects.get(pk=user.pk), "perm:auth.view_user") is True
 
 
 def test_anonymous_holds_nothing() -> None:

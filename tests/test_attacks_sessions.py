@@ -154,7 +154,7 @@ def test_password_is_not_in_error_reports(monkeypatch: pytest.MonkeyPatch, user:
 
     report = _report_of_crash(
         monkeypatch,
-        "django_apiauth.refresh.login.issue_family",
+        "django_apiauth.login.complete.issue_family",
         lambda: client.post(LOGIN, {"username": "alice", "password": secret}, format="json"),
     )
 

@@ -186,7 +186,7 @@ def test_non_superuser_cannot_create_a_key_for_a_superuser(key_clerk: Client, pa
 
 
 def test_non_superuser_cannot_grant_a_scope_they_do_not_hold(key_clerk: Client, user: User, apiauth: Any) -> None:
-    apiauth(API_KEY_SCOPES={"read": None, "billing": "apiauth.delete_apikey"})
+    apiauth(SCOPES={"read": {"grant": "anyone"}, "billing": {"grant": "perm:apiauth.delete_apikey"}})
     response = _admin_add(key_clerk, user, "read, billing")
     assert "You may not grant scope &#x27;billing&#x27;." in response.content.decode()
     assert not APIKey.objects.exists()
@@ -209,7 +209,7 @@ def _admin_change(client: Client, key: APIKey, scopes: str) -> Any:
 def test_change_form_cannot_add_scopes_the_editor_does_not_hold(
     key_editor: Client, issue_key: Callable[..., Any], apiauth: Any
 ) -> None:
-    apiauth(API_KEY_SCOPES={"read": None, "billing": "apiauth.delete_apikey"})
+    apiauth(SCOPES={"read": {"grant": "anyone"}, "billing": {"grant": "perm:apiauth.delete_apikey"}})
     key = issue_key(scopes=["read"]).key
     response = _admin_change(key_editor, key, "read, billing")
     assert "You may not grant scope &#x27;billing&#x27;." in response.content.decode()
@@ -220,7 +220,7 @@ def test_change_form_cannot_add_scopes_the_editor_does_not_hold(
 def test_change_form_cannot_widen_a_superusers_key(
     key_editor: Client, issue_key: Callable[..., Any], password: str, apiauth: Any
 ) -> None:
-    apiauth(API_KEY_SCOPES={"read": None, "write": None})
+    apiauth(SCOPES={"read": {"grant": "anyone"}, "write": {"grant": "anyone"}})
     root = User.objects.create_superuser("root", "root@example.com", password)
     key = issue_key(owner=root, scopes=["read"]).key
     response = _admin_change(key_editor, key, "read, write")

@@ -2,11 +2,13 @@
 
 Layers, lowest first; a module may import its own layer and any lower one, never a higher one:
 
-    crypto -> models -> events -> signing_keys -> jwt -> (refresh | api_keys) -> edges
+    crypto -> models -> events -> scopes -> signing_keys -> jwt -> (refresh | api_keys) -> login -> edges
 
 * ``crypto`` is pure: besides itself it may import only ``exceptions`` (no settings, no ORM, no cache).
 * The foundation (``conf``, ``settings_spec``, ``durations``, ``exceptions``, ``signals``, ``localcache``,
   ``client_ip``) is usable from every layer but ``crypto``, and imports no layer above ``crypto``.
+* ``scopes`` (the registry and grant rules) serves every service; ``login`` (authenticate, complete) sits on
+  the refresh service.
 * ``refresh`` and ``api_keys`` are peers that never import each other.
 * Edges (``drf``, ``views``, ``admin``, ``management``, ``urls``, the check and receiver wiring, ``apps``,
   ``testing``, ``settings_reference``) sit on top.
@@ -24,14 +26,16 @@ import django_apiauth
 
 PACKAGE = Path(django_apiauth.__file__).parent
 FOUNDATION = {"conf", "settings_spec", "durations", "exceptions", "signals", "localcache", "client_ip"}
-RANKS = {
+RANKS: dict[str, float] = {
     "crypto": 0,
     "models": 1,
     "events": 2,
+    "scopes": 2.5,
     "signing_keys": 3,
     "jwt": 4,
     "refresh": 5,
     "api_keys": 5,
+    "login": 5.5,
     "drf": 6,
     "views": 6,
     "admin": 6,

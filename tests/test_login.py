@@ -25,7 +25,7 @@ def test_login_answers_an_rfc6749_token_pair(api_client: APIClient, user: User) 
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in"}
+    assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in", "scope"}
     assert body["token_type"] == "Bearer"
     assert isinstance(body["expires_in"], int)
     assert body["expires_in"] > 0

@@ -29,7 +29,7 @@ def test_refresh_returns_a_new_pair_of_the_same_session(api_client: APIClient, u
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in"}
+    assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token", "refresh_expires_in", "scope"}
     assert body["refresh_token"] != first["refresh_token"]
     assert response["Cache-Control"] == "no-store"
     old_claims, new_claims = verify_access_token(first["access_token"]), verify_access_token(body["access_token"])

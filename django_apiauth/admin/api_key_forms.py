@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from django_apiauth.api_keys.scopes import grantable_scopes, normalise_scopes
 from django_apiauth.api_keys.service import plan_key_update
-from django_apiauth.api_keys.validation import Lifetime, check_limit, clean_name, expiry_for
+from django_apiauth.api_keys.validation import Lifetime, check_limit, clean_name, clean_service, expiry_for
 from django_apiauth.durations import parse_duration
 from django_apiauth.exceptions import ApiAuthError
 from django_apiauth.models.api_keys import APIKey
@@ -50,7 +50,20 @@ class APIKeyAddForm(forms.ModelForm[APIKey]):
 
     class Meta:
         model = APIKey
-        fields = ("owner", "name", "scopes")
+        fields = ("owner", "service", "name", "scopes")
+        help_texts = {"service": "Instead of an owner: a key for a service, job or partner with no user account."}
+
+    def clean(self) -> dict[str, Any]:
+        """A key has exactly one of an owner and a service (the database holds the same rule)."""
+        data = super().clean() or {}
+        has_owner, has_service = data.get("owner") is not None, bool(data.get("service"))
+        if has_owner == has_service and "owner" not in self.errors and "service" not in self.errors:
+            raise forms.ValidationError("Choose an owner or name a service: exactly one of the two.")
+        return data
+
+    def clean_service(self) -> str:
+        text = (self.cleaned_data.get("service") or "").strip()
+        return _as_form_error(lambda: clean_service(text)) if text else ""
 
     def clean_name(self) -> str:
         return _as_form_error(lambda: clean_name(self.cleaned_data.get("name", "")))
@@ -63,6 +76,8 @@ class APIKeyAddForm(forms.ModelForm[APIKey]):
 
     def clean_owner(self) -> Any:
         owner = self.cleaned_data["owner"]  # only called once the field itself is valid
+        if owner is None:
+            return None  # a service key: ``clean`` checks that a service is named
         _as_form_error(lambda: check_limit(owner, timezone.now()))
         if _outranks(owner, self.actor):
             # "add API key" alone must not let a clerk become a superuser.
@@ -86,10 +101,13 @@ class APIKeyAddForm(forms.ModelForm[APIKey]):
 
 
 def _outranks(owner: Any, actor: Any) -> bool:
-    """A key acts as its owner: a non-superuser must not mint or widen keys of staff or superusers."""
-    return bool(
-        actor is not None and not actor.is_superuser and owner != actor and (owner.is_staff or owner.is_superuser)
-    )
+    """A key acts as its owner: a non-superuser must not mint or widen keys of staff or superusers.
+
+    A service key has no owner to outrank: what it may carry is bounded by the actor's own scopes instead.
+    """
+    if owner is None or actor is None or actor.is_superuser or owner == actor:
+        return False
+    return bool(owner.is_staff or owner.is_superuser)
 
 
 class APIKeyChangeForm(forms.ModelForm[APIKey]):

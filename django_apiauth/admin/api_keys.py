@@ -23,6 +23,7 @@ from django_apiauth.api_keys.format import display_prefix
 from django_apiauth.api_keys.service import (
     IssuedKey,
     create_api_key,
+    create_service_key,
     delete_api_keys,
     revoke_api_keys,
     update_api_key,
@@ -51,23 +52,33 @@ class StateFilter(admin.SimpleListFilter):
 
 @admin.register(APIKey)
 class APIKeyAdmin(admin.ModelAdmin[APIKey]):
-    list_display = ("name", "owner", "key_prefix", "scope_list", "state", "expires_at", "last_used_at", "created_at")
+    list_display = (
+        "name",
+        "owner",
+        "service",
+        "key_prefix",
+        "scope_list",
+        "state",
+        "expires_at",
+        "last_used_at",
+        "created_at",
+    )
     list_filter = (StateFilter, ("created_at", admin.DateFieldListFilter))
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
     actions = ("revoke_selected",)
-    add_fields = ("owner", "name", "scopes", "lifetime")
+    add_fields = ("owner", "service", "name", "scopes", "lifetime")
     change_fields = (
-        "name", "key_prefix", "owner", "scopes", "state", "expires_at", "created_at", "last_used_at", "rotated_at",
-        "previous_secret_expires_at", "revoked_at",
+        "name", "key_prefix", "owner", "service", "scopes", "state", "expires_at", "created_at", "last_used_at",
+        "rotated_at", "previous_secret_expires_at", "revoked_at",
     )  # fmt: skip
     readonly_fields = (
-        "key_prefix", "owner", "state", "created_at", "last_used_at", "rotated_at", "previous_secret_expires_at",
-        "revoked_at",
+        "key_prefix", "owner", "service", "state", "created_at", "last_used_at", "rotated_at",
+        "previous_secret_expires_at", "revoked_at",
     )  # fmt: skip
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
-        return ["name", "lookup_id", f"owner__{get_user_model().USERNAME_FIELD}"]
+        return ["name", "lookup_id", "service", f"owner__{get_user_model().USERNAME_FIELD}"]
 
     def get_form(self, request: HttpRequest, obj: APIKey | None = None, change: bool = False, **kwargs: Any) -> Any:
         base = APIKeyChangeForm if obj is not None else APIKeyAddForm
@@ -94,15 +105,11 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
                 actor=request.user,
                 source="admin",
             )
-        issued = create_api_key(
-            owner=data["owner"],
-            name=data["name"],
-            scopes=data["scopes"],
-            lifetime=data["lifetime"],
-            request=request,
-            actor=request.user,
-            source="admin",
-        )
+        common = {"name": data["name"], "scopes": data["scopes"], "lifetime": data["lifetime"], "request": request}
+        if data.get("service"):
+            issued = create_service_key(service=data["service"], actor=request.user, source="admin", **common)
+        else:
+            issued = create_api_key(owner=data["owner"], actor=request.user, source="admin", **common)
         _issued_keys[request] = issued
         return issued.key
 

@@ -36,6 +36,8 @@ def authenticate_api_key(
 ) -> tuple[Any, AuthenticatedKey]:
     """``(owner, key)`` for a usable key; raises :class:`APIKeyRejected` otherwise.
 
+    A service key has no owner: its user is a fresh ``AnonymousUser`` and the key (``key.service``) is the
+    only identity, so nothing that checks ``request.user`` can mistake a machine for a person.
     Every rejection after the format check is recorded as an aggregated ``api_key_rejected`` event.
     """
     parsed = try_parse_key(raw, apiauth_settings.API_KEY_PREFIX)
@@ -54,7 +56,8 @@ def authenticate_api_key(
     _touch(row, now)
     if via_query_param:
         logger.warning("API key %s used through the query parameter", row.lookup_id)
-    return detached_copy(row.owner), row.auth
+    user = AnonymousUser() if row.owner is None else detached_copy(row.owner)
+    return user, row.auth
 
 
 def _load(lookup_id: str) -> KeyRow | None:
@@ -69,7 +72,7 @@ def _load(lookup_id: str) -> KeyRow | None:
 
 
 def row_from_model(key: APIKey) -> KeyRow:
-    scopes = tuple(str(s) for s in key.scopes) if isinstance(key.scopes, list) else ()
+    scopes = frozenset(str(s) for s in key.scopes) if isinstance(key.scopes, list) else frozenset()
     return KeyRow(
         id=key.pk,
         lookup_id=key.lookup_id,
@@ -80,7 +83,7 @@ def row_from_model(key: APIKey) -> KeyRow:
         revoked_at=key.revoked_at,
         last_used_at=key.last_used_at,
         owner=key.owner,
-        auth=AuthenticatedKey(key.pk, key.name, key.lookup_id, scopes, key.expires_at),
+        auth=AuthenticatedKey(key.pk, key.name, key.lookup_id, scopes, key.expires_at, key.service),
     )
 
 
@@ -115,6 +118,7 @@ def _check_usable(row: KeyRow, now: datetime, request: HttpRequest | None, via_q
             lookup_id=row.lookup_id,
             key_id=row.id,
             owner=row.owner,
+            service=row.auth.service_name,
             description=description,
         )
 
@@ -138,6 +142,7 @@ def _reject(
     lookup_id: str,
     key_id: int | None = None,
     owner: Any = None,
+    service: str = "",
     description: str | None = None,
 ) -> NoReturn:
     """Record an aggregated ``api_key_rejected`` event and raise. ``owner`` is named only once the secret was
@@ -146,6 +151,8 @@ def _reject(
     details: dict[str, Any] = {"reason": reason, "via_query_param": via_query_param, "lookup_id": lookup_id}
     if key_id is not None:
         details["api_key_id"] = key_id
+    if service:
+        details["service"] = service
     user = owner if owner is not None else AnonymousUser()
     record_event(EventType.API_KEY_REJECTED, request=request, user=user, details=details, aggregate=True)
     raise APIKeyRejected(reason, description)

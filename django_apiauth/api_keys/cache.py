@@ -14,20 +14,30 @@ from typing import Any
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.localcache import LocalCache, local_cache
+from django_apiauth.scopes.principals import Principal
 
 #: Hard upper bound on staleness, whatever the setting says (system check ``apiauth.E023`` reports it).
 MAX_TTL = 1.0
 
 
 @dataclass(frozen=True)
-class AuthenticatedKey:
-    """``request.auth`` for API-key requests: who the key is, never its secret or hash."""
+class AuthenticatedKey(Principal):
+    """``request.auth`` for API-key requests: which key it is, never its secret or hash.
+
+    ``service_name`` is set for a service key (no human owner; ``request.user`` stays anonymous) and empty
+    for a user's key (``request.user`` is the owner).
+    """
 
     id: int
     name: str
     lookup_id: str
-    scopes: tuple[str, ...]
+    scopes: frozenset[str]
     expires_at: datetime | None
+    service_name: str = ""
+
+    @property
+    def service(self) -> str | None:
+        return self.service_name or None
 
 
 @dataclass(slots=True)

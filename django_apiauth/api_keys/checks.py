@@ -16,8 +16,8 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from django_apiauth import conf
-from django_apiauth.api_keys.scopes import SCOPE_PATTERN, is_valid_requirement
 from django_apiauth.durations import as_timedelta
+from django_apiauth.scopes.registry import SCOPE_NAME_PATTERN, translate_legacy_rule
 
 CheckResult = list[checks.CheckMessage]
 MIN_PEPPER_LENGTH = 32
@@ -71,8 +71,8 @@ def check_api_key_scopes(app_configs: Sequence[AppConfig] | None = None, **kwarg
     for scope, requirement in scopes.items() if isinstance(scopes, dict) else ():
         if (
             not isinstance(scope, str)
-            or SCOPE_PATTERN.fullmatch(scope) is None
-            or not is_valid_requirement(requirement)
+            or SCOPE_NAME_PATTERN.fullmatch(scope) is None
+            or translate_legacy_rule(requirement) is None
         ):
             errors.append(
                 checks.Error(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django_apiauth.exceptions import ApiAuthError, InvalidRequest, InvalidToken
+from django_apiauth.exceptions import ApiAuthError, InvalidRequest, InvalidScope, InvalidToken
 
 
 class APIKeyRejected(InvalidToken):
@@ -23,11 +23,9 @@ class APIKeyNotFound(ApiAuthError):
     default_description = "No such API key."
 
 
-class ScopeNotGrantable(ApiAuthError):
+class ScopeNotGrantable(InvalidScope):
     """A requested scope is unknown or beyond what the creator may grant (RFC 6749 §5.2 ``invalid_scope``)."""
 
-    error = "invalid_scope"
-    status_code = 400
     default_description = "A requested scope is unknown or may not be granted."
 
 

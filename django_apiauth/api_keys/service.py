@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,7 +22,7 @@ from django_apiauth.api_keys.exceptions import APIKeyNotFound, APIKeyNotUsable
 from django_apiauth.api_keys.format import generate_key
 from django_apiauth.api_keys.hashing import hash_secret
 from django_apiauth.api_keys.scopes import normalise_scopes
-from django_apiauth.api_keys.validation import Lifetime, check_limit, clean_name, expiry_for
+from django_apiauth.api_keys.validation import Lifetime, check_limit, clean_name, clean_service, expiry_for
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.models.api_keys import APIKey, APIKeyState
@@ -78,6 +79,43 @@ def create_api_key(
     return IssuedKey(key, parsed.full)
 
 
+def create_service_key(
+    *,
+    service: str,
+    name: str,
+    scopes: Iterable[str] = (),
+    lifetime: Lifetime = "default",
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    source: str = "code",
+) -> IssuedKey:
+    """Create a key for the named ``service`` (a cron job, a partner): it belongs to no user.
+
+    Requests with it keep ``request.user`` anonymous and carry the key, its ``service`` and its scopes in
+    ``request.auth``. Any registered scope may be put on it (operators create service keys; there is no
+    user whose rights would bound them); unknown scopes raise ``ScopeNotGrantable``. Service keys are not
+    counted against ``API_KEY_MAX_PER_USER``. Raises ``InvalidRequest`` for a bad name or service name.
+    """
+    cleaned_service = clean_service(service)
+    cleaned_name = clean_name(name)
+    granted = normalise_scopes(scopes)
+    now = timezone.now()
+    expires_at = expiry_for(lifetime, now)
+    parsed = generate_key(apiauth_settings.API_KEY_PREFIX)
+    key = APIKey.objects.create(
+        name=cleaned_name,
+        service=cleaned_service,
+        lookup_id=parsed.lookup_id,
+        secret_hash=hash_secret(parsed.lookup_id, parsed.secret),
+        scopes=granted,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    details = {**_describe(key, source, actor), "name": key.name, "scopes": granted}
+    record_event(EventType.API_KEY_CREATED, request=request, user=AnonymousUser(), details=details)
+    return IssuedKey(key, parsed.full)
+
+
 def rotate_api_key(
     key_id: int, *, owner: Any = None, request: HttpRequest | None = None, actor: Any = None, source: str = "api"
 ) -> IssuedKey:
@@ -99,7 +137,7 @@ def rotate_api_key(
         key.save(update_fields=["previous_secret_hash", "previous_secret_expires_at", "secret_hash", "rotated_at"])
     overlap_ends = key.previous_secret_expires_at
     details = {**_describe(key, source, actor), "overlap_ends_at": overlap_ends.isoformat() if overlap_ends else None}
-    record_event(EventType.API_KEY_ROTATED, request=request, user=key.owner, details=details)
+    record_event(EventType.API_KEY_ROTATED, request=request, user=_event_user(key), details=details)
     return IssuedKey(key, parsed.full)
 
 
@@ -127,7 +165,8 @@ def revoke_api_keys(
     for key in targets:
         key.revoked_at = now
         cache.forget(key.lookup_id)
-        record_event(EventType.API_KEY_REVOKED, request=request, user=key.owner, details=_describe(key, source, actor))
+        details = _describe(key, source, actor)
+        record_event(EventType.API_KEY_REVOKED, request=request, user=_event_user(key), details=details)
     return targets
 
 
@@ -201,7 +240,7 @@ def update_api_key(
     if changed:
         cache.forget(key.lookup_id)
         details = {**_describe(key, source, actor), "changed": changed}
-        record_event(EventType.API_KEY_UPDATED, request=request, user=key.owner, details=details)
+        record_event(EventType.API_KEY_UPDATED, request=request, user=_event_user(key), details=details)
     return key
 
 
@@ -229,9 +268,17 @@ def _lock_owner(owner: Any) -> None:
     list(get_user_model()._default_manager.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
 
 
+def _event_user(key: APIKey) -> Any:
+    """The key's owner; for a service key an explicit anonymous user, so the event never names the person
+    whose request happened to carry the change (``actor_id`` does that) as the key's user."""
+    return key.owner if key.owner is not None else AnonymousUser()
+
+
 def _describe(key: APIKey, source: str, actor: Any) -> dict[str, Any]:
     """Event details that identify a key without any secret: its id and lookup id, who acted and how."""
     details: dict[str, Any] = {"api_key_id": key.pk, "lookup_id": key.lookup_id, "source": source}
+    if key.service:
+        details["service"] = key.service
     if actor is not None and getattr(actor, "pk", None) != key.owner_id:
         details["actor_id"] = actor.pk
     return details

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -11,10 +12,11 @@ from django.db.models import QuerySet
 from django_apiauth.api_keys.exceptions import APIKeyLimitReached, InvalidLifetime
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.exceptions import InvalidRequest
-from django_apiauth.models.api_keys import NAME_MAX_LENGTH, APIKey, APIKeyState, state_filter
+from django_apiauth.models.api_keys import NAME_MAX_LENGTH, SERVICE_MAX_LENGTH, APIKey, APIKeyState, state_filter
 
 #: ``"default"`` means ``API_KEY_DEFAULT_LIFETIME``; ``None`` means the key never expires.
 Lifetime = timedelta | None | Literal["default"]
+SERVICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]*")
 #: Past this, ``now + lifetime`` risks overflowing ``datetime``; nobody needs a key for a century.
 LONGEST_LIFETIME = timedelta(days=36_500)
 
@@ -26,6 +28,16 @@ def clean_name(name: str) -> str:
         raise InvalidRequest(f"A key name is 1 to {NAME_MAX_LENGTH} characters.")
     if any(unicodedata.category(ch).startswith("C") for ch in cleaned):
         raise InvalidRequest("A key name may not contain control characters.")
+    return cleaned
+
+
+def clean_service(service: str) -> str:
+    """A service name: 1-100 letters, digits, ``.``, ``_``, ``-`` or ``:`` (it appears in events and logs)."""
+    cleaned = service.strip() if isinstance(service, str) else ""
+    if not cleaned or len(cleaned) > SERVICE_MAX_LENGTH or SERVICE_NAME.fullmatch(cleaned) is None:
+        raise InvalidRequest(
+            f"A service name is 1 to {SERVICE_MAX_LENGTH} of the characters A-Z a-z 0-9 . _ - : (got an invalid one)."
+        )
     return cleaned
 
 

@@ -12,11 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.http import HttpRequest
+
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.crypto.keys import HS256
 from django_apiauth.exceptions import ConfigurationError
 from django_apiauth.jwt import codec
 from django_apiauth.jwt.claims import check_identity, check_times, scope_claim
+from django_apiauth.jwt.custom_claims import custom_claims
 from django_apiauth.jwt.errors import TokenTooLarge
 from django_apiauth.jwt.keystore import key_store
 from django_apiauth.jwt.signing import active_signing_material
@@ -39,12 +42,15 @@ def issue_access_token(
     scopes: Iterable[str] = (),
     sid: str | None = None,
     client_id: str | None = None,
+    request: HttpRequest | None = None,
 ) -> AccessToken:
     """Sign a new access token for ``user`` with the active ``JWT_ALGORITHM`` key.
 
-    ``sub`` is ``str(user.pk)``. Raises ``ValueError`` for a scope that is not an RFC 6749 scope-token,
-    ``ConfigurationError`` for HS256 without ``JWT_ALLOW_HS256`` (system check E012 reports it first) and
-    ``NoSigningKey`` when no key is active (``signing_keys.rotation.ensure_active_key`` creates one).
+    ``sub`` is ``str(user.pk)``; the ``ACCESS_TOKEN_CLAIMS`` hook adds its claims (``jwt.custom_claims``).
+    Raises ``ValueError`` for a scope that is not an RFC 6749 scope-token, ``ClaimsHookError`` for a hook
+    that returns a registered claim or something else than a JSON object, ``ConfigurationError`` for
+    HS256 without ``JWT_ALLOW_HS256`` (system check E012 reports it first) and ``NoSigningKey`` when no key
+    is active (``signing_keys.rotation.ensure_active_key`` creates one).
     """
     algorithm = apiauth_settings.JWT_ALGORITHM
     if algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
@@ -53,7 +59,9 @@ def issue_access_token(
     lifetime = int(apiauth_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
     now = int(time.time())
     jti = secrets.token_urlsafe(16)
-    claims: dict[str, Any] = {
+    scopes = tuple(scopes)
+    claims: dict[str, Any] = custom_claims(user, scopes=scopes, request=request)
+    claims |= {
         "iss": apiauth_settings.JWT_ISSUER,
         "sub": str(user.pk),
         "aud": apiauth_settings.JWT_AUDIENCE,

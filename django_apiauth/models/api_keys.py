@@ -1,4 +1,8 @@
-"""API keys: a named, scoped, expiring credential that acts as its owner.
+"""API keys: a named, scoped, expiring credential that acts as its owner, or as a named service.
+
+A key has exactly one of ``owner`` (a user: the key acts as them) and ``service`` (a cron job, a partner, a
+service with no user account: the key acts as nobody and carries only its scopes); a database constraint
+holds that.
 
 Only a keyed hash of the secret is stored (see ``django_apiauth.api_keys.hashing``); the full key exists
 once, in the response that created or rotated it.
@@ -13,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 
 NAME_MAX_LENGTH = 100
+SERVICE_MAX_LENGTH = 100
 
 
 class APIKeyState(models.TextChoices):
@@ -45,7 +50,12 @@ class APIKey(models.Model):
     secret during a rotation overlap (valid until ``previous_secret_expires_at``)."""
 
     name = models.CharField(max_length=NAME_MAX_LENGTH)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys", null=True, blank=True
+    )
+    service = models.CharField(
+        max_length=SERVICE_MAX_LENGTH, blank=True, default="", help_text="Set for a key that belongs to no user."
+    )
     lookup_id = models.CharField(max_length=16, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
     previous_secret_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
@@ -62,6 +72,13 @@ class APIKey(models.Model):
         ordering = ("-created_at",)
         verbose_name = "API key"
         indexes = [models.Index(fields=["owner", "created_at"], name="apiauth_apikey_owner_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(owner__isnull=False) & models.Q(service=""))
+                | (models.Q(owner__isnull=True) & ~models.Q(service="")),
+                name="apiauth_apikey_owner_xor_service",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.lookup_id})"

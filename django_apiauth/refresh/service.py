@@ -27,6 +27,8 @@ from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
+from django_apiauth.scopes.grants import narrow_grant
+from django_apiauth.scopes.parsing import format_scope
 from django_apiauth.signing_keys.rotation import ensure_active_key
 
 # One description for every refused refresh: which check failed is for the audit trail, not the caller.
@@ -45,6 +47,8 @@ class TokenPair:
     refresh_token: str = field(repr=False)
     refresh_expires_in: int
     family: RefreshTokenFamily
+    #: The scope granted to this access token (RFC 6749 §5.1 ``scope``); the family keeps the original grant.
+    scope: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,20 +64,25 @@ class _Decision:
 def issue_family(
     user: Any, *, request: HttpRequest, scopes: Iterable[str] = (), client_id: str = FIRST_PARTY_CLIENT_ID
 ) -> TokenPair:
-    """Start a family for a freshly authenticated ``user`` (login); records ``token_issued``."""
+    """Start a family for a freshly authenticated ``user`` (login); records ``token_issued``.
+
+    ``scopes`` is the grant, already decided (``login.complete``); the family remembers it as the most any
+    refresh of this login may ask for (RFC 6749 §6).
+    """
+    granted = tuple(scopes)
     now = timezone.now()
     with transaction.atomic():
         family = RefreshTokenFamily.objects.create(
             user=user,
             client_id=client_id,
-            scope=" ".join(scopes),
+            scope=format_scope(granted),
             created_at=now,
             last_used_at=now,
             absolute_expires_at=now + apiauth_settings.REFRESH_TOKEN_ABSOLUTE_LIFETIME,
             ip_address=get_client_ip(request),
             user_agent=user_agent_of(request),
         )
-        pair = _issue_pair(family, user, parent=None, now=now)
+        pair = _issue_pair(family, user, parent=None, now=now, scopes=granted, request=request)
     record_event(
         EventType.TOKEN_ISSUED, request=request, user=user, details={"family_id": family.sid, "jti": pair.access.jti}
     )
@@ -81,8 +90,11 @@ def issue_family(
 
 
 @sensitive_variables("token")
-def rotate(token: object, *, request: HttpRequest) -> TokenPair:
+def rotate(token: object, *, request: HttpRequest, scope: Iterable[str] | None = None) -> TokenPair:
     """Exchange a refresh token for a new pair, consuming it.
+
+    ``scope`` (``None``: the family's grant) may narrow the original grant, never widen it (``InvalidScope``,
+    and the token is not consumed); the new access token gets it ∩ what the registry allows the user now.
 
     Raises ``InvalidGrant`` for anything but a live, unused token of a live family (or, within
     ``REFRESH_REUSE_GRACE``, the immediate predecessor of the family's live token). A consumed token
@@ -92,7 +104,7 @@ def rotate(token: object, *, request: HttpRequest) -> TokenPair:
         _refuse(_Decision(refused="malformed"), request)
     now = timezone.now()
     with transaction.atomic():
-        decision = _decide(token_digest(token), now)
+        decision = _decide(token_digest(token), now, _Request(request, scope))
     # Events after the commit: sinks may be slow, and the family's row lock must not wait for them.
     if decision.pair is None:
         _refuse(decision, request)
@@ -115,7 +127,15 @@ def _refuse(decision: _Decision, request: HttpRequest) -> NoReturn:
     raise InvalidGrant(REFUSED)
 
 
-def _decide(digest: str, now: datetime) -> _Decision:
+@dataclass(frozen=True)
+class _Request:
+    """What a rotation was asked for: the HTTP request (for the claims hook) and the narrowed scope."""
+
+    http: HttpRequest
+    scope: Iterable[str] | None
+
+
+def _decide(digest: str, now: datetime, asked: _Request) -> _Decision:
     """Inside the transaction: lock the token and its family, then consume, replace or revoke."""
     token = (
         RefreshToken.objects.select_related("family", "family__user")
@@ -135,18 +155,21 @@ def _decide(digest: str, now: datetime) -> _Decision:
     if token.used_at is None:
         if token.expires_at <= now:
             return _Decision(family=family, refused="expired")
-        return _consume(token, now)
+        return _consume(token, now, asked)
     if _is_graced_replay(token, now):
-        return _replace_live_token(token, now)
+        return _replace_live_token(token, now, asked)
     return _revoke_for_reuse(family, now)
 
 
-def _consume(token: RefreshToken, now: datetime) -> _Decision:
+def _consume(token: RefreshToken, now: datetime, asked: _Request) -> _Decision:
+    family = token.family
+    granted = narrow_grant(family.user, family.scope.split(), asked.scope)  # before anything is consumed
     # Conditional even under the row lock: on a database without row locks (SQLite) this is what
     # guarantees a token is consumed once.
     if not RefreshToken.objects.filter(pk=token.pk, used_at=None).update(used_at=now):
         return _revoke_for_reuse(token.family, now)  # pragma: no cover - unreachable under PostgreSQL's lock
-    return _Decision(pair=_issue_pair(token.family, token.family.user, parent=token, now=now))
+    pair = _issue_pair(family, family.user, parent=token, now=now, scopes=granted, request=asked.http)
+    return _Decision(pair=pair)
 
 
 def _is_graced_replay(token: RefreshToken, now: datetime) -> bool:
@@ -154,16 +177,18 @@ def _is_graced_replay(token: RefreshToken, now: datetime) -> bool:
     return grace.total_seconds() > 0 and token.used_at is not None and now - token.used_at <= grace
 
 
-def _replace_live_token(predecessor: RefreshToken, now: datetime) -> _Decision:
+def _replace_live_token(predecessor: RefreshToken, now: datetime, asked: _Request) -> _Decision:
     """A graced replay: the family's live token must descend directly from ``predecessor``; it is
     consumed and replaced by a new child of ``predecessor``, so further retries stay graced."""
     family = predecessor.family
     live = RefreshToken.objects.filter(family=family, used_at=None).first()
     if live is None or live.parent_id != predecessor.pk:
         return _revoke_for_reuse(family, now)
+    granted = narrow_grant(family.user, family.scope.split(), asked.scope)
     if not RefreshToken.objects.filter(pk=live.pk, used_at=None).update(used_at=now):
         return _revoke_for_reuse(family, now)  # pragma: no cover - the family row lock serialises this
-    return _Decision(pair=_issue_pair(family, family.user, parent=predecessor, now=now))
+    pair = _issue_pair(family, family.user, parent=predecessor, now=now, scopes=granted, request=asked.http)
+    return _Decision(pair=pair)
 
 
 def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
@@ -174,13 +199,14 @@ def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
     return _Decision(family=family, refused="reused", reused=True)
 
 
-def _access_token(user: Any, family: RefreshTokenFamily) -> AccessToken:
+def _access_token(
+    user: Any, family: RefreshTokenFamily, *, scopes: tuple[str, ...], request: HttpRequest
+) -> AccessToken:
     """The family's access token; the first one issued on an empty key table bootstraps the keys."""
+    client_id = family.client_id or FIRST_PARTY_CLIENT_ID
     for attempt in (1, 2):
         try:
-            return issue_access_token(
-                user, scopes=family.scope.split(), sid=family.sid, client_id=family.client_id or FIRST_PARTY_CLIENT_ID
-            )
+            return issue_access_token(user, scopes=scopes, sid=family.sid, client_id=client_id, request=request)
         except NoSigningKey:
             if attempt == 2:
                 raise
@@ -189,7 +215,15 @@ def _access_token(user: Any, family: RefreshTokenFamily) -> AccessToken:
 
 
 @sensitive_variables("raw")
-def _issue_pair(family: RefreshTokenFamily, user: Any, *, parent: RefreshToken | None, now: datetime) -> TokenPair:
+def _issue_pair(
+    family: RefreshTokenFamily,
+    user: Any,
+    *,
+    parent: RefreshToken | None,
+    now: datetime,
+    scopes: tuple[str, ...],
+    request: HttpRequest,
+) -> TokenPair:
     raw = new_token()
     expires_at = min(now + apiauth_settings.REFRESH_TOKEN_IDLE_LIFETIME, family.absolute_expires_at)
     RefreshToken.objects.create(
@@ -198,6 +232,7 @@ def _issue_pair(family: RefreshTokenFamily, user: Any, *, parent: RefreshToken |
     if parent is not None:
         RefreshTokenFamily.objects.filter(pk=family.pk).update(last_used_at=now)
         family.last_used_at = now
-    access = _access_token(user, family)
+    access = _access_token(user, family, scopes=scopes, request=request)
     expires_in = max(0, int((expires_at - now).total_seconds()))
-    return TokenPair(access=access, refresh_token=raw, refresh_expires_in=expires_in, family=family)
+    scope = format_scope(scopes)
+    return TokenPair(access=access, refresh_token=raw, refresh_expires_in=expires_in, family=family, scope=scope)

@@ -6,6 +6,7 @@ from ``AppEndpoint``, whatever ``REST_FRAMEWORK`` the project configured).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.views.decorators.debug import sensitive_variables
@@ -14,10 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from django_apiauth.exceptions import InvalidGrant, InvalidRequest
+from django_apiauth.login.complete import complete_login
+from django_apiauth.login.password import authenticate_password, username_field
 from django_apiauth.refresh import cookies
-from django_apiauth.refresh.login import login
 from django_apiauth.refresh.revocation import logout_by_refresh_token, logout_everywhere, logout_session
 from django_apiauth.refresh.service import TokenPair, rotate
+from django_apiauth.scopes.parsing import parse_scope
 from django_apiauth.views.base import AppEndpoint
 from django_apiauth.views.body import json_object, string_field
 
@@ -48,8 +51,7 @@ def token_response(pair: TokenPair) -> Response:
     if cookies.uses_body():
         body["refresh_token"] = pair.refresh_token
     body["refresh_expires_in"] = pair.refresh_expires_in
-    if pair.family.scope:
-        body["scope"] = pair.family.scope
+    body["scope"] = pair.scope  # what this token was granted (RFC 6749 §5.1), "" for none
     response = Response(body)
     if cookies.uses_cookie():
         cookies.set_refresh_cookie(response, pair.refresh_token, pair.refresh_expires_in)
@@ -68,17 +70,44 @@ def presented_refresh_token(request: Request) -> str | None:
     return None
 
 
+def asked_scope(data: Any) -> tuple[str, ...] | None:
+    """The optional ``scope`` field (RFC 6749 §3.3); ``None`` when absent. Malformed: ``InvalidScope``."""
+    if not isinstance(data, Mapping) or "scope" not in data:
+        return None
+    return parse_scope(data["scope"])
+
+
+@sensitive_variables("data")
+def presented_username(data: Mapping[str, Any]) -> str:
+    """The body field named after ``USERNAME_FIELD`` (``email``, ...), or ``username`` as always.
+
+    Both present with different values is refused rather than guessed between.
+    """
+    field_name = username_field()
+    if field_name == "username" or data.get(field_name) is None:
+        return string_field(data, "username", max_length=MAX_USERNAME_LENGTH)
+    value = string_field(data, field_name, max_length=MAX_USERNAME_LENGTH)
+    if data.get("username") is not None and data.get("username") != value:
+        raise InvalidRequest(f"Send either {field_name} or username, not two different values.")
+    return value
+
+
 class LoginView(TokenEndpoint):
-    """``POST {"username", "password"}`` → a token pair; every failure answers the same 401."""
+    """``POST {"<USERNAME_FIELD>" (or "username"), "password", "scope"?}`` → a token pair.
+
+    Every authentication failure answers the same 401; the granted scope is in the response's ``scope``.
+    """
 
     @sensitive_variables("data", "password")
     def post(self, request: Request) -> Response:
         data = json_object(request)
-        username = string_field(data, "username", max_length=MAX_USERNAME_LENGTH)
+        username = presented_username(data)
         password = string_field(data, "password", max_length=MAX_PASSWORD_LENGTH)
+        scope = asked_scope(data)
         if cookies.uses_cookie():
             cookies.enforce_same_origin(request._request, cookie_used=False)
-        return token_response(login(request._request, username=username, password=password))
+        user = authenticate_password(request._request, username=username, password=password)
+        return token_response(complete_login(request._request, user, scope=scope))
 
 
 class RefreshView(TokenEndpoint):
@@ -89,7 +118,8 @@ class RefreshView(TokenEndpoint):
         token = presented_refresh_token(request)
         if token is None:
             raise InvalidRequest("The refresh_token field is required.")
-        return token_response(rotate(token, request=request._request))
+        scope = asked_scope(request.data)
+        return token_response(rotate(token, request=request._request, scope=scope))
 
     def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)

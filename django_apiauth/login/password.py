@@ -1,0 +1,48 @@
+"""The one authenticate service: every password check of the app goes through here.
+
+The answer to a failed check never says why (unknown user, wrong password, inactive account): the caller
+sees the same ``InvalidGrant``, and Django's ``ModelBackend`` runs the password hasher for unknown users
+too, so the time taken does not tell them apart either. Django's ``authenticate`` sends
+``user_login_failed`` (with the request) when no backend accepts the credentials; a backend that accepts an
+inactive user is refused here, and the signal is sent for it too.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from django.contrib.auth import authenticate, get_user_model, user_login_failed
+from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
+
+from django_apiauth.events.record import record_event
+from django_apiauth.exceptions import InvalidGrant
+from django_apiauth.models.events import EventType
+
+LOGIN_FAILED = "Invalid username or password."
+
+
+@sensitive_variables("password")
+def authenticate_password(request: HttpRequest, *, username: str, password: str) -> Any:
+    """The active user whose ``USERNAME_FIELD`` is ``username`` and whose password is ``password``.
+
+    The username is NFKC-normalised as ``create_user`` stores it and Django's ``AuthenticationForm`` reads
+    it, so "ﬁsh" (U+FB01) finds the user "fish" here as it does on the admin login page. Raises the same
+    ``InvalidGrant`` for every failure, after recording an aggregated ``login_failed`` event.
+    """
+    username = unicodedata.normalize("NFKC", username)
+    user = authenticate(request, username=username, password=password)
+    if user is not None and not user.is_active:
+        # Django sends the signal itself only when every backend refused.
+        user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+        user = None
+    if user is None:
+        record_event(EventType.LOGIN_FAILED, request=request, details={"method": "password"}, aggregate=True)
+        raise InvalidGrant(LOGIN_FAILED)
+    return user
+
+
+def username_field() -> str:
+    """The login body field named after the user model's ``USERNAME_FIELD`` (``username``, ``email``, ...)."""
+    return str(get_user_model().USERNAME_FIELD)
