@@ -18,7 +18,7 @@ from django_apiauth.signing_keys.material import load_private_material
 from django_apiauth.signing_keys.reencryption import reencrypt_private_keys
 from django_apiauth.signing_keys.rotation import ensure_active_key
 from django_apiauth.testing import clear_caches
-from tests.jwt_support import issue_access_token
+from tests.support.jwt_tokens import issue_access_token
 
 RFC_7638_KEY = {
     "kty": "RSA",

@@ -29,8 +29,8 @@ from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.signing_keys import SigningKeyState
 from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import rotate
-from example_project.urls import urlpatterns as example_urlpatterns
-from tests.jwt_support import active_key, b64, b64json, forge, issue_access_token, keys_in, standard_claims
+from tests.support.jwt_tokens import active_key, b64, b64json, forge, issue_access_token, keys_in, standard_claims
+from tests.urls import urlpatterns as suite_urlpatterns
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ class HookedView(APIView):
 
 
 urlpatterns = [
-    *example_urlpatterns,
+    *suite_urlpatterns,
     path("test/stateless/", StatelessWhoAmI.as_view()),
     path("test/scoped/", ScopedView.as_view()),
     path("test/hooked/", HookedView.as_view()),

@@ -21,7 +21,7 @@ from django_apiauth.signing_keys.bootstrap import bootstrap_after_migrate
 from django_apiauth.signing_keys.material import load_private_material, new_signing_key
 from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import ensure_active_key, rotate
-from tests.jwt_support import issue_access_token
+from tests.support.jwt_tokens import issue_access_token
 
 
 def test_unsupported_algorithm_is_a_value_error() -> None:

@@ -24,7 +24,7 @@ from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
 from django_apiauth.signing_keys.material import new_signing_key
 from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import rotate
-from tests.jwt_support import active_key, forge, issue_access_token, standard_claims
+from tests.support.jwt_tokens import active_key, forge, issue_access_token, standard_claims
 
 pytestmark = pytest.mark.django_db
 ALGORITHMS = ["RS256", "ES256", "EdDSA"]

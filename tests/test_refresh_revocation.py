@@ -22,8 +22,8 @@ from django_apiauth.jwt.access import verify_access_token
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.refresh import RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.revocation import check_session_not_revoked, is_session_revoked
-from tests.jwt_support import issue_access_token
-from tests.refresh_support import LOGOUT, LOGOUT_ALL, SESSIONS, bearer, login_pair, refresh
+from tests.support.jwt_tokens import issue_access_token
+from tests.support.refresh_tokens import LOGOUT, LOGOUT_ALL, SESSIONS, bearer, login_pair, refresh
 
 pytestmark = pytest.mark.django_db
 
