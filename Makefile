@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint typecheck ci clean
+CORS_PORT ?= 8001
+
+.PHONY: demo demo-cors test bench lint typecheck ci clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -13,18 +15,32 @@ $(PY):
 
 # Stamps make a second run reuse what exists; editing pyproject.toml reinstalls.
 $(VENV)/.demo-installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[demo]'
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev,redis]'
 	touch $@ $(VENV)/.demo-installed
 
+# The client's URL and the credentials come first, above the server's own log lines.
 demo: $(VENV)/.demo-installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py ensure_demo_user
-	@echo "Serving the example project at http://127.0.0.1:$(PORT)/ (admin at /admin/, API at /api/whoami/)"
+	@$(PY) manage.py migrate --noinput -v 0 --skip-checks
+	@$(PY) manage.py ensure_demo_user --skip-checks >/dev/null
+	@echo "================================================================================"
+	@echo "  Web client:  http://127.0.0.1:$(PORT)/"
+	@echo "  Sign in as:  demo / demo-password   (local demo only)"
+	@echo "  Also: admin at /admin/, API at /api/whoami/, endpoints under /auth/"
+	@echo "================================================================================"
 	$(PY) manage.py runserver --insecure 127.0.0.1:$(PORT)
+
+# The same client from a second origin, talking cross-origin (CORS + refresh cookie) to `make demo`'s server.
+demo-cors: $(VENV)/.demo-installed
+	@echo "================================================================================"
+	@echo "  Web client on a second origin: http://127.0.0.1:$(CORS_PORT)/"
+	@echo "  It talks to the API of \`make demo\` at http://127.0.0.1:$(PORT) (start that first)."
+	@echo "  Sign in as:  demo / demo-password   (local demo only)"
+	@echo "================================================================================"
+	WEB_CLIENT_API_BASE=http://127.0.0.1:$(PORT) $(PY) manage.py runserver --insecure 127.0.0.1:$(CORS_PORT)
 
 test: $(VENV)/.dev-installed
 	$(PY) -m coverage run -m pytest $(PYTEST_ARGS)

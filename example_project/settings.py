@@ -31,6 +31,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the web client's static files under gunicorn as under runserver (no collectstatic needed).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,6 +74,12 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"  # for `manage.py collectstatic` in a real deployment
+WHITENOISE_USE_FINDERS = True
+
+# The origin whose API the web client at `/` talks to; empty means the page's own origin. `make demo-cors`
+# serves the same page on a second origin pointed at the first.
+WEB_CLIENT_API_BASE = os.environ.get("WEB_CLIENT_API_BASE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Requests larger than this are refused with a JSON 400 before any view parses them.
@@ -108,8 +116,13 @@ APIAUTH["LOGIN_SCOPES"] = ["read", "write"]
 if os.environ.get("APIAUTH_API_KEY_QUERY_PARAM"):
     APIAUTH["API_KEY_QUERY_PARAM"] = os.environ["APIAUTH_API_KEY_QUERY_PARAM"]
 
-CORS_ALLOWED_ORIGINS = [o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "http://localhost:3000").split(",") if o]
+# The second origin of `make demo-cors` is allowed by default; set CORS_ALLOWED_ORIGINS to replace the list.
+CORS_ALLOWED_ORIGINS = [
+    o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:8001").split(",") if o
+]
 CORS_ALLOW_CREDENTIALS = True
+# The same origins may use the refresh-token cookie (its CSRF defence refuses every other Origin).
+APIAUTH["REFRESH_COOKIE_ALLOWED_ORIGINS"] = CORS_ALLOWED_ORIGINS
 
 # Security headers (SecurityMiddleware and friends).
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -134,4 +147,6 @@ LOGGING = {
 # derives one from SECRET_KEY and `manage.py check` warns (apiauth.W010).
 APIAUTH["KEY_ENCRYPTION_KEYS"] = [k for k in os.environ.get("APIAUTH_KEY_ENCRYPTION_KEYS", "").split(",") if k]
 # --- login and refresh tokens (issue 4) -----------------------------------------------------------------
-APIAUTH["REFRESH_TOKEN_TRANSPORT"] = os.environ.get("APIAUTH_REFRESH_TOKEN_TRANSPORT", "body")
+# "both": API clients keep the refresh token in the body (the default at login), the web client asks for the
+# HttpOnly cookie (`"refresh_transport": "cookie"`) so its scripts never hold the token.
+APIAUTH["REFRESH_TOKEN_TRANSPORT"] = os.environ.get("APIAUTH_REFRESH_TOKEN_TRANSPORT", "both")

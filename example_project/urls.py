@@ -3,9 +3,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from example_project import web_client
 from example_project.views import Reports, WhoAmI
 
 urlpatterns = [
+    path("", web_client.index, name="web-client"),
+    path("favicon.ico", web_client.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("auth/", include("django_apiauth.urls")),
     path("api/whoami/", WhoAmI.as_view(), name="whoami"),

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.models.events import EventType
+from django_apiauth.models.refresh import RefreshTransport
 from django_apiauth.refresh.service import TokenPair, issue_family
 from django_apiauth.scopes.grants import grant_for_user
 
@@ -29,12 +30,18 @@ _skip_last_login: ContextVar[bool] = ContextVar("apiauth_skip_last_login", defau
 
 
 def complete_login(
-    request: HttpRequest, user: Any, *, scope: Iterable[str] | None = None, client_id: str = ""
+    request: HttpRequest,
+    user: Any,
+    *,
+    scope: Iterable[str] | None = None,
+    client_id: str = "",
+    transport: RefreshTransport = RefreshTransport.BODY,
 ) -> TokenPair:
     """Issue the token pair of a successful login. ``scope`` is what was asked (``None``: the default set);
-    the granted subset is in ``pair.scope`` (and the family remembers it for every refresh)."""
+    the granted subset is in ``pair.scope`` (and the family remembers it for every refresh). ``transport``:
+    where the family's refresh tokens travel (the client's choice under ``REFRESH_TOKEN_TRANSPORT="both"``)."""
     granted = grant_for_user(user, scope)
-    pair = issue_family(user, request=request, scopes=granted, client_id=client_id)
+    pair = issue_family(user, request=request, scopes=granted, client_id=client_id, transport=transport)
     with _last_login_updates(apiauth_settings.UPDATE_LAST_LOGIN):
         user_logged_in.send(sender=user.__class__, request=request, user=user)
     record_event(EventType.LOGIN_SUCCEEDED, request=request, user=user, details={"family_id": pair.family.sid})

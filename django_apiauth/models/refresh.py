@@ -26,6 +26,13 @@ class RevocationReason(models.TextChoices):
     ADMIN = "admin", "Revoked by an administrator"
 
 
+class RefreshTransport(models.TextChoices):
+    """How a family's refresh tokens travel, fixed at login: in the body, or only in the HttpOnly cookie."""
+
+    BODY = "body", "Response body"
+    COOKIE = "cookie", "HttpOnly cookie"
+
+
 class RefreshTokenFamilyQuerySet(models.QuerySet["RefreshTokenFamily"]):
     def live(self) -> RefreshTokenFamilyQuerySet:
         """Families that are neither revoked nor past their absolute expiry and still hold a usable token."""
@@ -49,6 +56,9 @@ class RefreshTokenFamily(models.Model):
     revoked_reason = models.CharField(max_length=32, choices=RevocationReason.choices, blank=True, default="")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=USER_AGENT_MAX_LENGTH, blank=True, default="")
+    # Chosen at login; with ``REFRESH_TOKEN_TRANSPORT = "both"`` it decides where every rotation answers, so a
+    # cookie family's tokens never reach a response body (nor the page's scripts).
+    transport = models.CharField(max_length=8, choices=RefreshTransport.choices, default=RefreshTransport.BODY)
 
     objects = RefreshTokenFamilyQuerySet.as_manager()
 

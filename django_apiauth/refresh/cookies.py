@@ -19,11 +19,16 @@ from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 
 from django_apiauth.conf import ApiAuthSettings, apiauth_settings
-from django_apiauth.exceptions import CrossSiteRequestRejected
+from django_apiauth.exceptions import CrossSiteRequestRejected, InvalidRequest
+from django_apiauth.models.refresh import RefreshTokenFamily, RefreshTransport
 
 TRANSPORTS = ApiAuthSettings.REFRESH_TOKEN_TRANSPORT.choices
 SameSite = Literal["Strict", "Lax", "None"]
 SAMESITE_VALUES = cast("tuple[SameSite, ...]", ApiAuthSettings.REFRESH_COOKIE_SAMESITE.choices)
+
+
+def _chosen_per_family() -> bool:
+    return apiauth_settings.REFRESH_TOKEN_TRANSPORT in ("both",)
 
 
 def uses_body() -> bool:
@@ -32,6 +37,36 @@ def uses_body() -> bool:
 
 def uses_cookie() -> bool:
     return apiauth_settings.REFRESH_TOKEN_TRANSPORT in ("cookie", "both")
+
+
+def family_transport(requested: object) -> RefreshTransport:
+    """The transport of a new family: the configured one, or under ``both`` the client's choice (body by default).
+
+    Raises ``InvalidRequest`` for a value other than ``"body"``/``"cookie"``, or one the configuration does not
+    offer: a client asking for the cookie must not silently get its token in the body, nor the reverse.
+    """
+    mode = apiauth_settings.REFRESH_TOKEN_TRANSPORT
+    if requested is None:
+        return RefreshTransport.COOKIE if mode == "cookie" else RefreshTransport.BODY
+    if not isinstance(requested, str) or requested not in RefreshTransport.values:
+        raise InvalidRequest('The refresh_transport field must be "body" or "cookie".')
+    if mode != "both" and requested != mode:
+        raise InvalidRequest(f'This server sends refresh tokens only by "{mode}".')
+    return RefreshTransport(requested)
+
+
+def answers_in_body(family: RefreshTokenFamily) -> bool:
+    """Whether this family's refresh tokens go in response bodies (never for a cookie family under ``both``)."""
+    if _chosen_per_family():
+        return family.transport == RefreshTransport.BODY
+    return uses_body()
+
+
+def answers_in_cookie(family: RefreshTokenFamily) -> bool:
+    """Whether this family's refresh tokens are set in the cookie."""
+    if _chosen_per_family():
+        return family.transport == RefreshTransport.COOKIE
+    return uses_cookie()
 
 
 def cookie_paths() -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from django_apiauth.events.record import record_event, user_agent_of
 from django_apiauth.exceptions import InvalidGrant, NoSigningKey
 from django_apiauth.jwt.access import AccessToken, issue_access_token
 from django_apiauth.models.events import EventType
-from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
+from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RefreshTransport, RevocationReason
 from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
 from django_apiauth.scopes.grants import narrow_grant
@@ -62,12 +62,17 @@ class _Decision:
 
 
 def issue_family(
-    user: Any, *, request: HttpRequest, scopes: Iterable[str] = (), client_id: str = FIRST_PARTY_CLIENT_ID
+    user: Any,
+    *,
+    request: HttpRequest,
+    scopes: Iterable[str] = (),
+    client_id: str = FIRST_PARTY_CLIENT_ID,
+    transport: RefreshTransport = RefreshTransport.BODY,
 ) -> TokenPair:
     """Start a family for a freshly authenticated ``user`` (login); records ``token_issued``.
 
     ``scopes`` is the grant, already decided (``login.complete``); the family remembers it as the most any
-    refresh of this login may ask for (RFC 6749 §6).
+    refresh of this login may ask for (RFC 6749 §6). ``transport`` is where its refresh tokens travel.
     """
     granted = tuple(scopes)
     now = timezone.now()
@@ -81,6 +86,7 @@ def issue_family(
             absolute_expires_at=now + apiauth_settings.REFRESH_TOKEN_ABSOLUTE_LIFETIME,
             ip_address=get_client_ip(request),
             user_agent=user_agent_of(request),
+            transport=transport,
         )
         pair = _issue_pair(family, user, parent=None, now=now, scopes=granted, request=request)
     record_event(

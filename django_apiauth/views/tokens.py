@@ -48,12 +48,12 @@ def token_response(pair: TokenPair) -> Response:
         "token_type": "Bearer",
         "expires_in": pair.access.expires_in,
     }
-    if cookies.uses_body():
+    if cookies.answers_in_body(pair.family):
         body["refresh_token"] = pair.refresh_token
     body["refresh_expires_in"] = pair.refresh_expires_in
     body["scope"] = pair.scope  # what this token was granted (RFC 6749 §5.1), "" for none
     response = Response(body)
-    if cookies.uses_cookie():
+    if cookies.answers_in_cookie(pair.family):
         cookies.set_refresh_cookie(response, pair.refresh_token, pair.refresh_expires_in)
     return response
 
@@ -93,9 +93,11 @@ def presented_username(data: Mapping[str, Any]) -> str:
 
 
 class LoginView(TokenEndpoint):
-    """``POST {"<USERNAME_FIELD>" (or "username"), "password", "scope"?}`` → a token pair.
+    """``POST {"<USERNAME_FIELD>" (or "username"), "password", "scope"?, "refresh_transport"?}`` → a token pair.
 
     Every authentication failure answers the same 401; the granted scope is in the response's ``scope``.
+    Under ``REFRESH_TOKEN_TRANSPORT = "both"`` the optional ``refresh_transport`` (``"body"``, the default, or
+    ``"cookie"``) fixes where the family's refresh tokens travel for its whole life.
     """
 
     @sensitive_variables("data", "password")
@@ -104,10 +106,11 @@ class LoginView(TokenEndpoint):
         username = presented_username(data)
         password = string_field(data, "password", max_length=MAX_PASSWORD_LENGTH)
         scope = asked_scope(data)
+        transport = cookies.family_transport(data.get("refresh_transport"))
         if cookies.uses_cookie():
             cookies.enforce_same_origin(request._request, cookie_used=False)
         user = authenticate_password(request._request, username=username, password=password)
-        return token_response(complete_login(request._request, user, scope=scope))
+        return token_response(complete_login(request._request, user, scope=scope, transport=transport))
 
 
 class RefreshView(TokenEndpoint):
@@ -116,6 +119,9 @@ class RefreshView(TokenEndpoint):
     @sensitive_variables("token")
     def post(self, request: Request) -> Response:
         token = presented_refresh_token(request)
+        if token is None and cookies.uses_cookie():
+            # A page's silent refresh without a session: no cookie is a missing credential, not a bad request.
+            raise InvalidGrant("No refresh token was presented (neither the cookie nor the refresh_token field).")
         if token is None:
             raise InvalidRequest("The refresh_token field is required.")
         scope = asked_scope(request.data)
