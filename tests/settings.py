@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "corsheaders",
     "django_apiauth",
+    "example_project",  # only for the example project's own pages and commands (tests/test_web_client_page.py)
 ]
 
 MIDDLEWARE = [
