@@ -7,10 +7,13 @@ Layers, lowest first; a module may import its own layer and any lower one, never
 * ``crypto`` is pure: besides itself it may import only ``exceptions`` (no settings, no ORM, no cache).
 * The foundation (``conf``, ``settings_spec``, ``durations``, ``exceptions``, ``signals``, ``localcache``,
   ``client_ip``) is usable from every layer but ``crypto``, and imports no layer above ``crypto``.
-* ``scopes`` (the registry and grant rules) serves every service; ``login`` (authenticate, complete) sits on
-  the refresh service.
+* ``scopes`` (the registry and grant rules) serves every service; ``login`` (authenticate, complete) and
+  ``authn`` (one authentication entry point for middleware and decorators) sit on the services.
+* ``http_security.cors`` and ``http_security.endpoints`` read settings only and sit low (the refresh cookie
+  checks origins with them); the rest of ``http_security`` is an edge.
 * ``refresh`` and ``api_keys`` are peers that never import each other.
-* Edges (``drf``, ``views``, ``admin``, ``management``, ``urls``, the check and receiver wiring, ``apps``,
+* Edges (``drf``, ``views``, ``admin``, ``management``, ``middleware``, ``decorators``, ``urls``, the check and
+  receiver wiring, ``apps``,
   ``testing``, ``settings_reference``) sit on top.
 * ``signing_keys`` never imports ``jwt``: the JWT layer follows the key lifecycle through signals.
 """
@@ -25,7 +28,7 @@ import pytest
 import django_apiauth
 
 PACKAGE = Path(django_apiauth.__file__).parent
-FOUNDATION = {"conf", "settings_spec", "durations", "exceptions", "signals", "localcache", "client_ip"}
+FOUNDATION = {"conf", "settings_spec", "durations", "exceptions", "signals", "localcache", "client_ip", "blocking"}
 RANKS: dict[str, float] = {
     "crypto": 0,
     "models": 1,
@@ -36,6 +39,13 @@ RANKS: dict[str, float] = {
     "refresh": 5,
     "api_keys": 5,
     "login": 5.5,
+    "authn": 5.5,
+    # CORS policy and endpoint kinds read settings only; the refresh cookie checks origins with them.
+    "http_security.cors": 2.5,
+    "http_security.endpoints": 2.5,
+    "http_security": 6,
+    "middleware": 6,
+    "decorators": 6,
     "drf": 6,
     "views": 6,
     "admin": 6,
@@ -51,8 +61,11 @@ RANKS: dict[str, float] = {
 
 
 def _component(module: str) -> str:
-    """``django_apiauth.jwt.codec`` -> ``jwt``; the package's own ``__init__`` belongs to no layer."""
+    """``django_apiauth.jwt.codec`` -> ``jwt`` (or a sub-module with a layer of its own, such as
+    ``http_security.cors``); the package's own ``__init__`` belongs to no layer."""
     parts = module.split(".")
+    if len(parts) > 2 and f"{parts[1]}.{parts[2]}" in RANKS:
+        return f"{parts[1]}.{parts[2]}"
     return parts[1] if len(parts) > 1 and parts[1] != "__init__" else ""
 
 
