@@ -61,6 +61,68 @@ class CrossSiteRequestRejected(ApiAuthError):
     default_description = "Cross-site requests may not use the refresh-token cookie."
 
 
+class RateLimited(ApiAuthError):
+    """Too many requests, or too many failed attempts: answered 429 with ``Retry-After`` (RFC 6585 §4).
+
+    ``retry_after`` is a whole number of seconds, at least 1: when the client may try again.
+    """
+
+    error = "rate_limited"
+    status_code = 429
+    default_description = "Too many requests; retry later."
+
+    def __init__(self, description: str | None = None, *, retry_after: int = 1) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(description)
+
+
+class TemporarilyUnavailable(ApiAuthError):
+    """A dependency the decision needs (the shared cache) is unreachable and the policy is to fail closed.
+
+    Answered 503 with ``Retry-After``, never a 500 and never a hanging request.
+    """
+
+    error = "temporarily_unavailable"
+    status_code = 503
+    default_description = "The service is temporarily unavailable; retry later."
+
+    def __init__(self, description: str | None = None, *, retry_after: int = 5) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(description)
+
+
+class InvalidOTP(ApiAuthError):
+    """A second-factor code that is wrong, replayed, or for a device the user does not have."""
+
+    error = "invalid_grant"
+    status_code = 400
+    default_description = "The code is invalid or was already used."
+
+
+class MFAAlreadyEnrolled(ApiAuthError):
+    """Enrolment was asked for while a confirmed device exists: it is never replaced silently."""
+
+    error = "mfa_already_enrolled"
+    status_code = 409
+    default_description = "Multi-factor authentication is already enabled; disable it first."
+
+
+class MFANotEnrolled(ApiAuthError):
+    """The operation needs an enrolment (pending or confirmed) that the user does not have."""
+
+    error = "mfa_not_enrolled"
+    status_code = 409
+    default_description = "Multi-factor authentication is not enabled for this account."
+
+
+class RecentAuthenticationRequired(ApiAuthError):
+    """Starting enrolment needs a fresh login or the password: a stolen access token is not enough."""
+
+    error = "login_required"
+    status_code = 403
+    default_description = "Log in again, or send your password, to change multi-factor authentication."
+
+
 class InvalidScope(ApiAuthError):
     """A ``scope`` parameter that is malformed, or asks for more than may be granted (RFC 6749 §5.2)."""
 

@@ -14,3 +14,8 @@ signing_key_rotated = Signal()
 
 #: Sent after signing keys were retired with ``keys`` (a tuple of ``SigningKey``), for the same reason.
 signing_key_retired = Signal()
+
+#: Sent when a detector sees a suspicious pattern, with ``kind`` (``credential_stuffing``,
+#: ``distributed_guessing``, ``new_device``, ``refresh_token_reuse``, ``api_key_new_network``), ``evidence``
+#: (a dict) and ``request`` (or ``None``). Hook mail or a pager here; receivers must not raise.
+suspicious_activity = Signal()

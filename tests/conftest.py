@@ -91,6 +91,33 @@ def issue_key(user: User) -> Callable[..., Any]:
     return issue
 
 
+# --- rate limits and lockout --------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Per-process sliding windows and the outage-log clock must not carry over between tests."""
+    from django_apiauth.monitoring.detectors import known_devices, recent_key_networks
+    from django_apiauth.shared_cache import reset_outage_log
+    from django_apiauth.throttling.local_backend import local_windows
+
+    clears = (local_windows.clear, reset_outage_log, known_devices.clear, recent_key_networks.clear)
+    for clear in clears:
+        clear()
+    yield
+    for clear in clears:
+        clear()
+
+
+@pytest.fixture
+def local_clock_cache(apiauth: Callable[..., None]) -> Iterator[None]:
+    """Counters in a local-memory cache, so ``time-machine`` moves their clock (Redis uses its own)."""
+    from django.core.cache import caches
+
+    apiauth(CACHE_ALIAS="local")
+    caches["local"].clear()
+    yield
+    caches["local"].clear()
+
+
 # --- users of whatever model is configured ------------------------------------------------------------------
 @pytest.fixture
 def make_user(db: None, password: str) -> Callable[..., Any]:
@@ -112,3 +139,15 @@ def make_user(db: None, password: str) -> Callable[..., Any]:
 @pytest.fixture
 def staff_user(make_user: Callable[..., Any]) -> Any:
     return make_user("sam", is_staff=True)
+
+
+# --- MFA -----------------------------------------------------------------------------------------------------
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    """Time frozen at the start of a TOTP time step; ``clock.shift(seconds)`` moves it."""
+    import time_machine
+
+    from tests.support.mfa import T0
+
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller

@@ -98,3 +98,10 @@ CSRF_FAILURE_VIEW = "django_apiauth.views.errors.csrf_failure"
 
 # A fixed test-only Fernet key: private signing keys are encrypted as in production (no W010 fallback).
 APIAUTH["KEY_ENCRYPTION_KEYS"] = ["dGVzdHMtb25seS1mZXJuZXQta2V5LTAxMjM0NTY3ODk="]
+
+# The suite floods our endpoints (fuzzing, concurrency): the built-in rates would refuse it. Tests of the
+# throttles set their own rates; the defaults themselves are tested against ``DEFAULT_RATES``.
+APIAUTH["THROTTLE_RATES"] = dict.fromkeys(("login", "refresh", "api_keys", "sessions", "mfa", "oauth"), "100000/min")
+# A per-process cache whose clock ``time-machine`` controls (Redis keeps its own): frozen-clock tests of
+# windows and waits point ``APIAUTH["CACHE_ALIAS"]`` at it.
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "apiauth-tests-local"}

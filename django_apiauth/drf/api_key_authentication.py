@@ -19,6 +19,8 @@ from django_apiauth.api_keys.authenticate import authenticate_api_key
 from django_apiauth.api_keys.cache import AuthenticatedKey
 from django_apiauth.api_keys.exceptions import APIKeyRejected
 from django_apiauth.authn.credentials import read_api_key
+from django_apiauth.drf.unavailable import as_drf_exception
+from django_apiauth.exceptions import RateLimited, TemporarilyUnavailable
 
 REALM = "api"
 
@@ -53,6 +55,9 @@ class APIKeyAuthentication(BaseAuthentication):
             return authenticate_api_key(raw, request=request._request, via_query_param=via_query_param)
         except APIKeyRejected as exc:
             raise APIKeyAuthenticationFailed(exc.description, code="invalid_token") from exc
+        except (RateLimited, TemporarilyUnavailable) as exc:
+            # DRF exceptions, so the 429/503 and Retry-After hold under any EXCEPTION_HANDLER.
+            raise as_drf_exception(exc) from exc
 
     def authenticate_header(self, request: Request) -> str:
         """Makes DRF answer 401 (not 403) and tells the client which scheme to use (RFC 7235 §4.1)."""

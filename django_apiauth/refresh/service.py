@@ -23,8 +23,10 @@ from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event, user_agent_of
 from django_apiauth.exceptions import InvalidGrant, NoSigningKey
 from django_apiauth.jwt.access import AccessToken, issue_access_token
+from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RefreshTransport, RevocationReason
+from django_apiauth.monitoring import detectors
 from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
 from django_apiauth.scopes.grants import narrow_grant
@@ -67,12 +69,15 @@ def issue_family(
     request: HttpRequest,
     scopes: Iterable[str] = (),
     client_id: str = FIRST_PARTY_CLIENT_ID,
+    amr: Iterable[str] = ("pwd",),
     transport: RefreshTransport = RefreshTransport.BODY,
 ) -> TokenPair:
     """Start a family for a freshly authenticated ``user`` (login); records ``token_issued``.
 
     ``scopes`` is the grant, already decided (``login.complete``); the family remembers it as the most any
     refresh of this login may ask for (RFC 6749 §6). ``transport`` is where its refresh tokens travel.
+    ``amr`` are the RFC 8176 methods the user just passed: every access token of the family carries them and
+    ``auth_time`` (now) until a step-up renews both.
     """
     granted = tuple(scopes)
     now = timezone.now()
@@ -86,9 +91,11 @@ def issue_family(
             absolute_expires_at=now + apiauth_settings.REFRESH_TOKEN_ABSOLUTE_LIFETIME,
             ip_address=get_client_ip(request),
             user_agent=user_agent_of(request),
+            amr=" ".join(amr),
+            auth_time=now,
             transport=transport,
         )
-        pair = _issue_pair(family, user, parent=None, now=now, scopes=granted, request=request)
+        pair = issue_pair(family, user, parent=None, now=now, scopes=granted, request=request)
     record_event(
         EventType.TOKEN_ISSUED, request=request, user=user, details={"family_id": family.sid, "jti": pair.access.jti}
     )
@@ -106,6 +113,7 @@ def rotate(token: object, *, request: HttpRequest, scope: Iterable[str] | None =
     ``REFRESH_REUSE_GRACE``, the immediate predecessor of the family's live token). A consumed token
     revokes its family, and ``refresh_token_reused`` is recorded with the family's user and the caller's IP.
     """
+    lockout.check_allowed("refresh", request)  # a network guessing tokens waits before any query
     if not is_well_formed(token):
         _refuse(_Decision(refused="malformed"), request)
     now = timezone.now()
@@ -116,17 +124,21 @@ def rotate(token: object, *, request: HttpRequest, scope: Iterable[str] | None =
         _refuse(decision, request)
     details = {"family_id": decision.pair.family.sid, "jti": decision.pair.access.jti}
     record_event(EventType.TOKEN_REFRESHED, request=request, user=decision.pair.family.user, details=details)
+    detectors.device_seen(request, decision.pair.family.user, via="refresh")
     return decision.pair
 
 
 def _refuse(decision: _Decision, request: HttpRequest) -> NoReturn:
-    """Record why a refresh failed, then raise: called only once the transaction has committed."""
+    """Record why a refresh failed, count it against the network, then raise: called only once the
+    transaction has committed."""
+    lockout.register_failure("refresh", request)
     family = decision.family
     if decision.reused and family is not None:
         remember_revoked([(family.sid, family.absolute_expires_at)])
         record_event(
             EventType.REFRESH_TOKEN_REUSED, request=request, user=family.user, details={"family_id": family.sid}
         )
+        detectors.refresh_token_reused(request, family.sid, family.user)
     else:
         details = {"kind": "refresh", "reason": decision.refused}
         record_event(EventType.TOKEN_REJECTED, request=request, details=details, aggregate=True)
@@ -174,7 +186,7 @@ def _consume(token: RefreshToken, now: datetime, asked: _Request) -> _Decision:
     # guarantees a token is consumed once.
     if not RefreshToken.objects.filter(pk=token.pk, used_at=None).update(used_at=now):
         return _revoke_for_reuse(token.family, now)  # pragma: no cover - unreachable under PostgreSQL's lock
-    pair = _issue_pair(family, family.user, parent=token, now=now, scopes=granted, request=asked.http)
+    pair = issue_pair(family, family.user, parent=token, now=now, scopes=granted, request=asked.http)
     return _Decision(pair=pair)
 
 
@@ -193,7 +205,7 @@ def _replace_live_token(predecessor: RefreshToken, now: datetime, asked: _Reques
     granted = narrow_grant(family.user, family.scope.split(), asked.scope)
     if not RefreshToken.objects.filter(pk=live.pk, used_at=None).update(used_at=now):
         return _revoke_for_reuse(family, now)  # pragma: no cover - the family row lock serialises this
-    pair = _issue_pair(family, family.user, parent=predecessor, now=now, scopes=granted, request=asked.http)
+    pair = issue_pair(family, family.user, parent=predecessor, now=now, scopes=granted, request=asked.http)
     return _Decision(pair=pair)
 
 
@@ -212,7 +224,15 @@ def _access_token(
     client_id = family.client_id or FIRST_PARTY_CLIENT_ID
     for attempt in (1, 2):
         try:
-            return issue_access_token(user, scopes=scopes, sid=family.sid, client_id=client_id, request=request)
+            return issue_access_token(
+                user,
+                scopes=scopes,
+                sid=family.sid,
+                client_id=client_id,
+                amr=family.amr.split(),
+                auth_time=int(family.authenticated_at.timestamp()),
+                request=request,
+            )
         except NoSigningKey:
             if attempt == 2:
                 raise
@@ -221,7 +241,7 @@ def _access_token(
 
 
 @sensitive_variables("raw")
-def _issue_pair(
+def issue_pair(
     family: RefreshTokenFamily,
     user: Any,
     *,

@@ -16,12 +16,14 @@ from rest_framework.response import Response
 
 from django_apiauth.exceptions import InvalidGrant, InvalidRequest
 from django_apiauth.http_security.endpoints import Endpoint
-from django_apiauth.login.complete import complete_login
 from django_apiauth.login.password import authenticate_password, username_field
+from django_apiauth.mfa.challenge import MFAChallengeIssued
+from django_apiauth.mfa.login_step import begin_login
 from django_apiauth.refresh import cookies
 from django_apiauth.refresh.revocation import logout_by_refresh_token, logout_everywhere, logout_session
 from django_apiauth.refresh.service import TokenPair, rotate
 from django_apiauth.scopes.parsing import parse_scope
+from django_apiauth.throttling.drf import LoginRateThrottle, RefreshRateThrottle
 from django_apiauth.views.base import AppEndpoint
 from django_apiauth.views.body import json_object, string_field
 
@@ -101,6 +103,7 @@ class LoginView(TokenEndpoint):
     ``"cookie"``) fixes where the family's refresh tokens travel for its whole life.
     """
 
+    throttle_classes = [LoginRateThrottle]
     apiauth_endpoint = Endpoint.CREDENTIAL
 
     @sensitive_variables("data", "password")
@@ -113,12 +116,16 @@ class LoginView(TokenEndpoint):
         if cookies.uses_cookie():
             cookies.enforce_same_origin(request._request, cookie_used=False)
         user = authenticate_password(request._request, username=username, password=password)
-        return token_response(complete_login(request._request, user, scope=scope, transport=transport))
+        result = begin_login(request._request, user, scope=scope, transport=transport)
+        if isinstance(result, MFAChallengeIssued):
+            return Response({"mfa_required": True, "mfa_token": result.token, "methods": result.methods})
+        return token_response(result)
 
 
 class RefreshView(TokenEndpoint):
     """``POST {"refresh_token"}`` (or the cookie) → a new pair; the presented token is consumed."""
 
+    throttle_classes = [RefreshRateThrottle]
     apiauth_endpoint = Endpoint.CREDENTIAL
 
     @sensitive_variables("token")
@@ -145,6 +152,7 @@ class LogoutView(AppEndpoint):
     apiauth_endpoint = Endpoint.CREDENTIAL
 
     permission_classes = [AllowAny]
+    throttle_classes = [RefreshRateThrottle]  # per network: the access token may be expired or absent
 
     def perform_authentication(self, request: Request) -> None:
         """Lazy: a refresh token alone is enough to log out, even when the access token has expired."""
