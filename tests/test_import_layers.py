@@ -29,7 +29,8 @@ import django_apiauth
 
 PACKAGE = Path(django_apiauth.__file__).parent
 FOUNDATION = {
-    "conf", "settings_spec", "durations", "exceptions", "signals", "localcache", "client_ip", "blocking", "shared_cache",
+    "conf", "settings_spec", "durations", "exceptions", "signals", "localcache", "client_ip", "blocking",
+    "shared_cache",
 }  # fmt: skip
 RANKS: dict[str, float] = {
     "crypto": 0,
