@@ -47,6 +47,8 @@ RANKS: dict[str, float] = {
     "mfa": 5.6,
     "login": 5.5,
     "authn": 5.5,
+    "oauth.principal": 2.6,
+    "oauth": 6,
     # CORS policy and endpoint kinds read settings only; the refresh cookie checks origins with them.
     "http_security.cors": 2.5,
     "http_security.endpoints": 2.5,

@@ -105,7 +105,7 @@ def test_client_token_is_refused_by_is_authenticated_views() -> None:
 
 
 def test_principal_is_a_machine_without_user_attributes() -> None:
-    from django_apiauth.oauth.integration import client_principal
+    from django_apiauth.oauth.principal import client_principal
 
     principal = client_principal({"client_id": "cl_x", "sub": "cl_x", "scope": "read write", "jti": "j"})
     assert principal.client_id == "cl_x"

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from django_apiauth.views.jwks import JWKSView
+from django_apiauth.views.oauth_endpoints import MetadataView
 from tests.support.views import Reports, WhoAmI
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -18,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/whoami/", WhoAmI.as_view(), name="whoami"),
     path("api/reports/", Reports.as_view(), name="reports"),
     path(".well-known/jwks.json", JWKSView.as_view(), name="well-known-jwks"),
+    path(".well-known/oauth-authorization-server", MetadataView.as_view(), name="oauth-authorization-server"),
 ]
 
 handler400 = "django_apiauth.views.errors.bad_request"

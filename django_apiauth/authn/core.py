@@ -16,7 +16,7 @@ from django_apiauth.exceptions import InvalidToken
 from django_apiauth.jwt.access import is_client_token, verify_access_token
 from django_apiauth.jwt.subjects import user_for_claims
 from django_apiauth.models.events import EventType
-from django_apiauth.oauth.integration import client_principal
+from django_apiauth.oauth.principal import client_principal
 
 JWT = "jwt"
 API_KEY = "api_key"

@@ -20,7 +20,6 @@ from django_apiauth.exceptions import InvalidGrant, InvalidOTP, InvalidRequest
 from django_apiauth.http_security.csp import add_sources, policy_for
 from django_apiauth.login.password import authenticate_password
 from django_apiauth.scopes.grants import grant_for_user
-from django_apiauth.scopes.principals import ClientPrincipal
 from django_apiauth.scopes.registry import describe, known_scopes
 
 
@@ -40,12 +39,6 @@ def describe_scopes(scopes: Iterable[str]) -> list[dict[str, str]]:
     names = list(scopes)
     descriptions = describe(names)
     return [{"name": name, "description": descriptions.get(name, "")} for name in names]
-
-
-def client_principal(claims: dict[str, Any]) -> ClientPrincipal:
-    """``request.auth`` of a request made with a ``client_credentials`` token."""
-    scopes = frozenset(str(claims.get("scope", "")).split())
-    return ClientPrincipal(client=str(claims["client_id"]), scopes=scopes, claims=claims)
 
 
 @sensitive_variables("password")
