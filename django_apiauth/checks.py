@@ -52,6 +52,17 @@ API keys (``django_apiauth/api_keys/checks.py``):
 * ``apiauth.E026`` API-key lifetimes not positive, or the default above the maximum.
 * ``apiauth.E027`` ``API_KEY_MAX_PER_USER`` below 1.
 
+HTTP edge (``django_apiauth/http_security/checks.py``, ``docs/http_security.md``):
+
+* ``apiauth.E040`` any origin (``*``, allow-all, a catch-all regex) together with credentials, in
+  ``APIAUTH["CORS"]`` or django-cors-headers' ``CORS_*`` settings.
+* ``apiauth.E041`` allowed origins set both in ``APIAUTH["CORS"]`` and in django-cors-headers' settings.
+* ``apiauth.E042`` a malformed ``APIAUTH["CORS"]`` block.
+* ``apiauth.E043`` a malformed ``APIAUTH["SECURITY_HEADERS"]`` block.
+* ``apiauth.W040`` (deploy) ``REQUIRE_HTTPS`` off without ``SECURE_PROXY_SSL_HEADER``.
+* ``apiauth.W041`` (deploy) cookie refresh-token transport with ``DEBUG`` on: the cookie is not ``Secure``.
+* ``apiauth.W034`` (deploy) the cache holding revocations evicts entries under memory pressure (a Redis
+  ``maxmemory-policy`` other than ``noeviction``, a local-memory cache with ``MAX_ENTRIES`` below 100000).
 Scopes (``django_apiauth/scopes/checks.py``, ``docs/scopes.md``):
 
 * ``apiauth.E080`` a ``SCOPES`` entry whose name or shape is malformed.
@@ -75,8 +86,9 @@ from django.utils.module_loading import import_string
 
 from django_apiauth import conf
 from django_apiauth.api_keys.checks import API_KEY_CHECKS
+from django_apiauth.http_security.checks import HTTP_CHECKS, HTTP_DEPLOY_CHECKS
 from django_apiauth.jwt.checks import JWT_CHECKS
-from django_apiauth.refresh.checks import REFRESH_CHECKS
+from django_apiauth.refresh.checks import REFRESH_CHECKS, check_revocation_cache_eviction
 from django_apiauth.scopes.checks import SCOPE_CHECKS, URL_CHECKS
 
 CheckResult = list[checks.CheckMessage]
@@ -183,6 +195,8 @@ ALL_CHECKS += REFRESH_CHECKS
 ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS
 ALL_CHECKS += SCOPE_CHECKS
+ALL_CHECKS += HTTP_CHECKS
+DEPLOY_CHECKS: list[Callable[..., CheckResult]] = [*HTTP_DEPLOY_CHECKS, check_revocation_cache_eviction]
 
 
 def register_all() -> None:
@@ -192,5 +206,7 @@ def register_all() -> None:
     """
     for check in ALL_CHECKS:
         checks.register(check, "apiauth", checks.Tags.security)
+    for check in DEPLOY_CHECKS:
+        checks.register(check, "apiauth", checks.Tags.security, deploy=True)
     for check in URL_CHECKS:
         checks.register(check, "apiauth", checks.Tags.security, checks.Tags.urls)

@@ -253,7 +253,8 @@ class ApiAuthSettings:
         [],
         (list, tuple),
         "Origins (`https://app.example.com`) besides the API's own that may send cookie-carried refresh "
-        "tokens. A request with any other `Origin` header is refused (CSRF defence).",
+        "tokens. A request with any other `Origin` header is refused (CSRF defence). Unset: the CORS allowed "
+        'origins (`CORS["ALLOWED_ORIGINS"]`, else django-cors-headers\' `CORS_ALLOWED_ORIGINS`).',
         (str,),
         convert=tuple,
     )
@@ -410,6 +411,31 @@ class ApiAuthSettings:
         "Most usable (not revoked, not expired) keys one user may hold; creating one more answers 400.",
         minimum=1,
         check_id="apiauth.E027",
+    )
+    # --- HTTP edge: security headers, HTTPS, CORS (docs/http_security.md)
+    SECURITY_HEADERS = Setting[dict[str, Any]](
+        {},
+        (dict,),
+        "Overrides of the headers `SecurityHeadersMiddleware` adds when the response lacks them: `CSP` (a dict "
+        "directive -> list of sources, replacing the strict default directive by directive), `HSTS_SECONDS`, "
+        "`HSTS_INCLUDE_SUBDOMAINS`, `HSTS_PRELOAD`, `REFERRER_POLICY`, `HTML_REFERRER_POLICY`, "
+        "`CROSS_ORIGIN_OPENER_POLICY`, `CROSS_ORIGIN_RESOURCE_POLICY`, `PERMISSIONS_POLICY`. See "
+        "docs/http_security.md for the defaults.",
+    )
+    REQUIRE_HTTPS = Setting[bool](
+        True,
+        (bool,),
+        "Outside `DEBUG`, `SecurityHeadersMiddleware` refuses with a JSON 400 a plain-HTTP request that presents "
+        "or asks for a credential (login, refresh, a bearer token, an API key), unless its `Host` is loopback. "
+        "Turn off only behind a TLS-terminating proxy, and then set `SECURE_PROXY_SSL_HEADER` (W040).",
+    )
+    CORS = Setting[dict[str, Any]](
+        {},
+        (dict,),
+        "Cross-origin access through django-cors-headers: `ALLOWED_ORIGINS` (list of `scheme://host[:port]`), "
+        "`ALLOW_CREDENTIALS` (bool, needed for cookie refresh) and `EXPOSE_HEADERS` (default `RateLimit`, "
+        "`RateLimit-Policy`, `Retry-After`, `WWW-Authenticate`). The app's HTML pages and the admin never "
+        "answer CORS. Do not also set `CORS_ALLOWED_ORIGINS` (E041).",
     )
 
 

@@ -13,6 +13,16 @@ def connect_all() -> None:
     refresh_receivers.connect()
     api_key_receivers.connect()
     login_receivers.connect()
+    _connect_cors()
+
+
+def _connect_cors() -> None:
+    """``APIAUTH["CORS"]`` origins reach django-cors-headers through its ``check_request_enabled`` signal."""
+    from corsheaders.signals import check_request_enabled
+
+    from django_apiauth.http_security.cors import request_enabled
+
+    check_request_enabled.connect(request_enabled, dispatch_uid="django_apiauth.http_security.cors")
 
 
 def _connect_signing_key_bootstrap() -> None:

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Security headers (CSP, COOP, CORP, Permissions-Policy...), HTTPS for credentials, CORS classification.
+    "django_apiauth.middleware.SecurityHeadersMiddleware",
     # Serves the web client's static files under gunicorn as under runserver (no collectstatic needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -38,6 +40,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Bearer tokens and API keys for plain Django views (@require_auth); DRF views authenticate themselves.
+    "django_apiauth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -116,18 +120,18 @@ APIAUTH["LOGIN_SCOPES"] = ["read", "write"]
 if os.environ.get("APIAUTH_API_KEY_QUERY_PARAM"):
     APIAUTH["API_KEY_QUERY_PARAM"] = os.environ["APIAUTH_API_KEY_QUERY_PARAM"]
 
-# The second origin of `make demo-cors` is allowed by default; set CORS_ALLOWED_ORIGINS to replace the list.
-CORS_ALLOWED_ORIGINS = [
-    o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:8001").split(",") if o
-]
-CORS_ALLOW_CREDENTIALS = True
-# The same origins may use the refresh-token cookie (its CSRF defence refuses every other Origin).
-APIAUTH["REFRESH_COOKIE_ALLOWED_ORIGINS"] = CORS_ALLOWED_ORIGINS
+# Cross-origin callers (django-cors-headers, configured through APIAUTH): the second origin of `make demo-cors`
+# is allowed by default; set CORS_ALLOWED_ORIGINS to replace the list. The refresh-token cookie accepts the same
+# origins (its CSRF defence refuses every other Origin). Plain-HTTP requests carrying credentials are refused
+# outside DEBUG, except on localhost.
+APIAUTH["CORS"] = {
+    "ALLOWED_ORIGINS": [
+        o for o in os.environ.get("CORS_ALLOWED_ORIGINS", "http://localhost:3000,http://127.0.0.1:8001").split(",") if o
+    ],
+    "ALLOW_CREDENTIALS": True,
+}
 
-# Security headers (SecurityMiddleware and friends).
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Security headers beyond SecurityHeadersMiddleware's defaults.
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "django_apiauth.views.errors.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True

@@ -29,11 +29,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_apiauth.middleware.SecurityHeadersMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_apiauth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
@@ -89,7 +91,9 @@ APIAUTH.update(
     },
 )
 
-CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+APIAUTH["CORS"] = {"ALLOWED_ORIGINS": ["https://app.example.com"], "ALLOW_CREDENTIALS": True}
+# The test client talks plain HTTP to "testserver"; the HTTPS requirement is tested by turning it back on.
+APIAUTH["REQUIRE_HTTPS"] = False
 CSRF_FAILURE_VIEW = "django_apiauth.views.errors.csrf_failure"
 
 # A fixed test-only Fernet key: private signing keys are encrypted as in production (no W010 fallback).

@@ -123,3 +123,15 @@ def test_refresh_sends_no_login_signal(api_client: APIClient, user: Any, receive
     APIClient().post("/auth/refresh/", {"refresh_token": pair["refresh_token"]}, format="json")
 
     assert received == []
+
+
+def test_user_models_without_last_login_keep_django_wiring(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_apiauth.login import complete
+
+    class NoLastLogin:
+        pass
+
+    before = list(user_logged_in.receivers)
+    monkeypatch.setattr(complete, "get_user_model", lambda: NoLastLogin)
+    complete.connect()
+    assert list(user_logged_in.receivers) == before

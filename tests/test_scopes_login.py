@@ -136,13 +136,13 @@ def test_scope_granted_by_group_and_permission(
     apiauth(
         SCOPES={
             "team": {"description": "Team", "grant": "group:auditors"},
-            "billing": {"description": "Billing", "grant": "perm:auth.view_user"},
+            "billing": {"description": "Billing", "grant": "perm:apiauth.view_apikey"},
         }
     )
     group = Group.objects.create(name="auditors")
     member = make_user("carol")
     member.groups.add(group)
-    member.user_permissions.add(Permission.objects.get(codename="view_user", content_type__app_label="auth"))
+    member.user_permissions.add(Permission.objects.get(codename="view_apikey", content_type__app_label="apiauth"))
 
     assert login_as(api_client, member, scope="team billing").json()["scope"] == "team billing"
     assert login_as(api_client, user, scope="team billing").json()["scope"] == ""

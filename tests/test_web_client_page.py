@@ -101,7 +101,12 @@ def test_only_get_and_head(client: Client) -> None:
 def test_the_example_project_serves_static_files_with_whitenoise() -> None:
     from example_project import settings as project
 
-    assert project.MIDDLEWARE[1] == "whitenoise.middleware.WhiteNoiseMiddleware"
+    # Right after the security middlewares, so static files get the security headers too.
+    assert project.MIDDLEWARE[:3] == [
+        "django.middleware.security.SecurityMiddleware",
+        "django_apiauth.middleware.SecurityHeadersMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    ]
     assert project.WHITENOISE_USE_FINDERS is True
 
 

@@ -22,6 +22,7 @@ from django_apiauth.api_keys.cache import AuthenticatedKey, KeyRow
 from django_apiauth.api_keys.exceptions import APIKeyRejected
 from django_apiauth.api_keys.format import ParsedKey, try_parse_key
 from django_apiauth.api_keys.hashing import hash_secret, pepper_index
+from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.models.api_keys import APIKey
@@ -62,6 +63,7 @@ def authenticate_api_key(
 
 def _load(lookup_id: str) -> KeyRow | None:
     """One indexed query with the owner joined; the row is cached for at most ``API_KEY_CACHE_TTL``."""
+    blocking_point()
     try:
         key = APIKey.objects.select_related("owner").get(lookup_id=lookup_id)
     except APIKey.DoesNotExist:
@@ -102,6 +104,7 @@ def _verify(row: KeyRow, parsed: ParsedKey, now: datetime) -> bool:
 
 def _rehash(row: KeyRow, parsed: ParsedKey) -> None:
     """Move a key verified under a fallback pepper to the current one (once: the update is conditional)."""
+    blocking_point()
     new_hash = hash_secret(parsed.lookup_id, parsed.secret)
     APIKey.objects.filter(pk=row.id, secret_hash=row.secret_hash).update(secret_hash=new_hash)
     row.secret_hash = new_hash
@@ -163,6 +166,7 @@ def _touch(row: KeyRow, now: datetime) -> None:
     interval = apiauth_settings.API_KEY_LAST_USED_INTERVAL
     if row.last_used_at is not None and now - row.last_used_at < interval:
         return
+    blocking_point()  # before changing the cached row: the rerun off the event loop must write it
     row.last_used_at = now
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - interval)
     APIKey.objects.filter(stale, pk=row.id).update(last_used_at=now)

@@ -18,9 +18,8 @@ from rest_framework.request import Request
 from django_apiauth.api_keys.authenticate import authenticate_api_key
 from django_apiauth.api_keys.cache import AuthenticatedKey
 from django_apiauth.api_keys.exceptions import APIKeyRejected
-from django_apiauth.conf import apiauth_settings
+from django_apiauth.authn.credentials import read_api_key
 
-AUTHORIZATION_KEYWORD = "api-key"
 CHALLENGE = 'Api-Key realm="api"'
 
 
@@ -38,11 +37,11 @@ class APIKeyAuthentication(BaseAuthentication):
     www_authenticate_realm = "api"
 
     def authenticate(self, request: Request) -> tuple[Any, AuthenticatedKey] | None:
-        credential = self.get_credential(request)
-        if credential is None:
-            return None
-        raw, via_query_param = credential
         try:
+            credential = self.get_credential(request)
+            if credential is None:
+                return None
+            raw, via_query_param = credential
             return authenticate_api_key(raw, request=request._request, via_query_param=via_query_param)
         except APIKeyRejected as exc:
             raise APIKeyAuthenticationFailed(exc.description, code="invalid_token") from exc
@@ -56,25 +55,4 @@ class APIKeyAuthentication(BaseAuthentication):
 
         Two different keys in one request are refused rather than guessed between.
         """
-        meta = request._request.META
-        header_name = "HTTP_" + apiauth_settings.API_KEY_HEADER.upper().replace("-", "_")
-        found = [value for value in (meta.get(header_name), _from_authorization(meta)) if value is not None]
-        if not found:
-            param = apiauth_settings.API_KEY_QUERY_PARAM
-            value = request._request.GET.get(param) if param else None
-            return (value, True) if value is not None else None
-        if len(set(found)) > 1:
-            raise APIKeyAuthenticationFailed("The request carries more than one API key.", code="invalid_token")
-        return str(found[0]), False
-
-
-def _from_authorization(meta: Any) -> str | None:
-    """The key of ``Authorization: Api-Key <key>``; ``""`` (malformed) when the scheme has no single value."""
-    header = meta.get("HTTP_AUTHORIZATION")
-    if not header:
-        return None
-    scheme, _, rest = str(header).partition(" ")
-    if scheme.lower() != AUTHORIZATION_KEYWORD:
-        return None
-    value = rest.strip()
-    return "" if " " in value else value
+        return read_api_key(request._request)

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from django_apiauth.conf import apiauth_settings
-from django_apiauth.events.record import record_event
+from django_apiauth.authn.core import check_claims, record_token_rejected, verify_bearer
+from django_apiauth.authn.credentials import read_bearer
 from django_apiauth.exceptions import InvalidToken
-from django_apiauth.jwt.access import verify_access_token
-from django_apiauth.jwt.errors import MalformedToken, TokenTooLarge
 from django_apiauth.jwt.subjects import TokenUser, user_for_claims
-from django_apiauth.models.events import EventType
-
-_HEADER_OVERHEAD = 64  # "Bearer " and stray whitespace around a token of the maximum size
 
 
 class InvalidTokenFailed(AuthenticationFailed):
@@ -34,7 +28,11 @@ class InvalidTokenFailed(AuthenticationFailed):
 
 
 class JWTAuthentication(BaseAuthentication):
-    """Bearer access tokens; subclass and override ``validate_claims`` or ``get_user`` to extend."""
+    """Bearer access tokens; subclass and override ``validate_claims`` or ``get_user`` to extend.
+
+    The verification itself is ``django_apiauth.authn`` (shared with ``AuthenticationMiddleware``); this class
+    supplies DRF's interface and its hooks.
+    """
 
     scheme_name = "jwt"
     keyword = "bearer"
@@ -45,9 +43,9 @@ class JWTAuthentication(BaseAuthentication):
             token = self.get_token(request)
             if token is None:
                 return None
-            claims = verify_access_token(token)
-            self.validate_claims(claims, request)
-            user = self.get_user(claims)
+            user, claims = verify_bearer(
+                token, validate_claims=lambda claims: self.validate_claims(claims, request), get_user=self.get_user
+            )
         except InvalidToken as exc:
             self.token_rejected(request, exc)
             raise InvalidTokenFailed(exc.description) from exc
@@ -58,18 +56,7 @@ class JWTAuthentication(BaseAuthentication):
 
         Raises ``InvalidToken`` for an oversized header (before any parsing) or a malformed one.
         """
-        header: object = request.META.get("HTTP_AUTHORIZATION")
-        if not header or not isinstance(header, str):
-            return None
-        if len(header) > apiauth_settings.JWT_MAX_TOKEN_BYTES + _HEADER_OVERHEAD:
-            raise TokenTooLarge()
-        scheme, _, credentials = header.strip().partition(" ")
-        if scheme.lower() != self.keyword:
-            return None
-        token = credentials.strip()
-        if not token or " " in token:
-            raise MalformedToken("The Authorization header must be 'Bearer <token>'.")
-        return token
+        return read_bearer(request._request, self.keyword)
 
     def validate_claims(self, claims: dict[str, Any], request: Request) -> None:
         """Hook run after signature and registered claims verified; raise ``InvalidToken`` to refuse.
@@ -77,9 +64,7 @@ class JWTAuthentication(BaseAuthentication):
         By default refuses a token whose session (``sid``, its refresh-token family) was revoked, when
         ``CHECK_REVOKED_SESSIONS`` is on: a cache lookup, no database query. Extend with ``super()``.
         """
-        from django_apiauth.refresh.revocation import check_session_not_revoked
-
-        check_session_not_revoked(claims)
+        check_claims(claims)
 
     def get_user(self, claims: dict[str, Any]) -> Any:
         """The active database user named by ``sub`` (one indexed query unless cached)."""
@@ -87,15 +72,7 @@ class JWTAuthentication(BaseAuthentication):
 
     def token_rejected(self, request: Request, exc: InvalidToken) -> None:
         """Record an aggregated ``token_rejected`` event (never the token itself)."""
-        record_event(
-            EventType.TOKEN_REJECTED,
-            # The Django request and an explicit anonymous user: touching ``request.user`` here would
-            # re-enter DRF authentication.
-            request=request._request,
-            user=AnonymousUser(),
-            details={"scheme": self.scheme_name, "reason": getattr(exc, "reason", exc.error)},
-            aggregate=True,
-        )
+        record_token_rejected(request._request, exc, self.scheme_name)
 
     def authenticate_header(self, request: Request) -> str:
         """Makes DRF answer 401 (not 403) and tells clients which scheme to use (RFC 6750 §3)."""

@@ -17,6 +17,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
+from django_apiauth.blocking import blocking_point
 from django_apiauth.client_ip import get_client_ip
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.scrub import scrub_details
@@ -102,6 +103,7 @@ def record_event(
     identical ones (same type and client IP, an IPv6 /64 counting as one IP) inside
     ``EVENT_AGGREGATION_WINDOW`` into one counted row.
     """
+    blocking_point()  # sinks write to the database
     try:
         record = build_record(event_type, request=request, user=user, details=details, aggregate=aggregate)
     except Exception:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.crypto import encryption, jwk
 from django_apiauth.crypto.keys import HS256, load_signing_secret
@@ -77,6 +78,7 @@ class KeyStore:
             self._generation += 1
 
     def _reload(self, seen_generation: int) -> dict[str, VerificationKey]:
+        blocking_point()  # a database query
         with self._lock:
             if self._generation != seen_generation and self.clock() < self._expires_at:
                 return self._keys  # another thread reloaded while we waited for the lock

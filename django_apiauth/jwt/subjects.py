@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models.base import ModelState
 
+from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.jwt.errors import UnknownUser
 from django_apiauth.localcache import TTLCache
@@ -50,6 +51,7 @@ def _clone(user: Any) -> Any:
 
 
 def _load_active_user(model: Any, sub: str) -> Any:
+    blocking_point()  # a database query
     try:
         pk = model._meta.pk.to_python(sub)
     except (ValidationError, ValueError, TypeError) as exc:

@@ -140,6 +140,57 @@ def check_revocation_cache(app_configs: Sequence[AppConfig] | None = None, **kwa
     return []
 
 
+#: A local-memory cache smaller than this culls entries in ordinary use (Django's default is 300).
+SMALL_LOCAL_CACHE = 100_000
+
+
+def check_revocation_cache_eviction(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """W034 (deploy): revocation state should live in a cache that keeps it; an evicting one loses entries
+    under memory pressure, which at best costs database lookups and at worst forgets a revocation."""
+    if _value("CHECK_REVOKED_SESSIONS") is not True:
+        return []
+    alias = _value("CACHE_ALIAS")
+    config = django_settings.CACHES.get(alias, {}) if isinstance(alias, str) else {}
+    reason = _eviction_reason(str(alias), config)
+    if reason is None:
+        return []
+    return [
+        checks.Warning(
+            f"Cache {alias!r} holding session revocations evicts entries under memory pressure ({reason}).",
+            hint="Give revocations a cache that never evicts: Redis with maxmemory-policy noeviction.",
+            id="apiauth.W034",
+        )
+    ]
+
+
+def _eviction_reason(alias: str, config: dict[str, Any]) -> str | None:
+    backend = str(config.get("BACKEND", ""))
+    if backend in _LOCAL_CACHES:
+        max_entries = (config.get("OPTIONS") or {}).get("MAX_ENTRIES", 300)
+        if isinstance(max_entries, int) and max_entries < SMALL_LOCAL_CACHE:
+            return f"a local-memory cache of at most {max_entries} entries"
+        return None
+    if "redis" not in backend.lower():
+        return None
+    policy = redis_eviction_policy(alias)
+    return None if policy in (None, "noeviction") else f"Redis maxmemory-policy {policy}"
+
+
+def redis_eviction_policy(alias: str) -> str | None:
+    """The server's ``maxmemory-policy``, or ``None`` when it cannot be asked (down, ``CONFIG`` disabled)."""
+    from django.core.cache import caches
+
+    cache: Any = caches[alias]
+    try:
+        if hasattr(cache, "client") and hasattr(cache.client, "get_client"):  # django-redis
+            client = cache.client.get_client(write=True)
+        else:  # Django's own RedisCache
+            client = cache._cache.get_client(None, write=True)
+        return str(client.config_get("maxmemory-policy")["maxmemory-policy"])
+    except Exception:  # a check must report, never crash; managed Redis often refuses CONFIG
+        return None
+
+
 REFRESH_CHECKS: list[Callable[..., CheckResult]] = [
     check_transport_and_cookie,
     check_lifetimes,

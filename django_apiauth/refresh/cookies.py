@@ -6,7 +6,7 @@ carries (``SameSite=Strict``) and that the browser sends only to the refresh and
 cookie per ``Path``). Because a cookie is ambient authority, a request relying on it must also prove it
 comes from our own pages: it must send the ``REFRESH_COOKIE_CSRF_HEADER`` (a cross-site form cannot set
 headers, a cross-origin script cannot without a CORS preflight) and any ``Origin`` it sends must be ours
-or listed in ``REFRESH_COOKIE_ALLOWED_ORIGINS``.
+or listed in ``REFRESH_COOKIE_ALLOWED_ORIGINS`` (by default the CORS allowed origins).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from django_apiauth.conf import ApiAuthSettings, apiauth_settings
 from django_apiauth.exceptions import CrossSiteRequestRejected, InvalidRequest
+from django_apiauth.http_security.cors import refresh_cookie_origins
 from django_apiauth.models.refresh import RefreshTokenFamily, RefreshTransport
 
 TRANSPORTS = ApiAuthSettings.REFRESH_TOKEN_TRANSPORT.choices
@@ -146,5 +147,5 @@ def enforce_same_origin(request: HttpRequest, *, cookie_used: bool) -> None:
 
 def _origin_allowed(origin: str, request: HttpRequest) -> bool:
     own = f"{request.scheme}://{request.get_host()}"
-    allowed = {own, *apiauth_settings.REFRESH_COOKIE_ALLOWED_ORIGINS}
+    allowed = {own, *refresh_cookie_origins()}
     return origin.lower() in {entry.lower().rstrip("/") for entry in allowed}

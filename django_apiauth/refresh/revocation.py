@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant, InvalidToken
@@ -60,6 +61,7 @@ def remember_revoked(families: Iterable[tuple[str, datetime]]) -> None:
 
 def is_session_revoked(sid: str) -> bool:
     """One cache read: whether the family ``sid`` is on the revocation list."""
+    blocking_point()
     return _cache().get(_KEY.format(sid)) is not None
 
 

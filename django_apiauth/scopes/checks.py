@@ -17,7 +17,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core import checks
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver
 
 from django_apiauth import conf
 from django_apiauth.scopes.registry import SCOPE_NAME_PATTERN, known_scopes, translate_legacy_rule
@@ -133,7 +133,7 @@ def _view_classes(patterns: Sequence[Any]) -> Iterator[type]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             yield from _view_classes(pattern.url_patterns)
-        elif isinstance(pattern, URLPattern):
+        else:  # a URLconf holds resolvers and patterns only
             view_class = getattr(pattern.callback, "cls", None) or getattr(pattern.callback, "view_class", None)
             if isinstance(view_class, type):
                 yield view_class

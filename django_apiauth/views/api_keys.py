@@ -21,6 +21,7 @@ from django_apiauth.api_keys.service import (
     rotate_api_key,
 )
 from django_apiauth.drf.scopes import scopes_of
+from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.views.api_key_serializers import CreateAPIKeyInput, describe_key
 from django_apiauth.views.base import AppEndpoint
 
@@ -30,6 +31,8 @@ LIST_LIMIT = 500
 
 class KeyManagementView(AppEndpoint):
     """The signed-in user's own keys; ``AppEndpoint`` refuses API keys as the credential."""
+
+    apiauth_endpoint = Endpoint.CREDENTIAL  # new and rotated keys are shown here once
 
 
 class APIKeyListView(KeyManagementView):

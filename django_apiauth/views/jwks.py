@@ -10,6 +10,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.jwt.jwks import published_jwks
 from django_apiauth.views.errors import error_response
 
@@ -28,6 +29,7 @@ class JWKSView(View):
     """
 
     http_method_names = ["get", "head", "options"]
+    apiauth_endpoint = Endpoint.PUBLIC_DOCUMENT
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         body, etag = published_jwks()

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from django_apiauth.exceptions import InvalidGrant, InvalidRequest
+from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.login.complete import complete_login
 from django_apiauth.login.password import authenticate_password, username_field
 from django_apiauth.refresh import cookies
@@ -100,6 +101,8 @@ class LoginView(TokenEndpoint):
     ``"cookie"``) fixes where the family's refresh tokens travel for its whole life.
     """
 
+    apiauth_endpoint = Endpoint.CREDENTIAL
+
     @sensitive_variables("data", "password")
     def post(self, request: Request) -> Response:
         data = json_object(request)
@@ -115,6 +118,8 @@ class LoginView(TokenEndpoint):
 
 class RefreshView(TokenEndpoint):
     """``POST {"refresh_token"}`` (or the cookie) → a new pair; the presented token is consumed."""
+
+    apiauth_endpoint = Endpoint.CREDENTIAL
 
     @sensitive_variables("token")
     def post(self, request: Request) -> Response:
@@ -136,6 +141,8 @@ class RefreshView(TokenEndpoint):
 
 class LogoutView(AppEndpoint):
     """``POST`` with the refresh token (body or cookie) or an access token: revokes that one family."""
+
+    apiauth_endpoint = Endpoint.CREDENTIAL
 
     permission_classes = [AllowAny]
 
