@@ -63,6 +63,12 @@ HTTP edge (``django_apiauth/http_security/checks.py``, ``docs/http_security.md``
 * ``apiauth.W041`` (deploy) cookie refresh-token transport with ``DEBUG`` on: the cookie is not ``Secure``.
 * ``apiauth.W034`` (deploy) the cache holding revocations evicts entries under memory pressure (a Redis
   ``maxmemory-policy`` other than ``noeviction``, a local-memory cache with ``MAX_ENTRIES`` below 100000).
+
+Multi-factor authentication (constraints of the ``MFA_*`` keys, reported by the generic check):
+
+* ``apiauth.E050`` ``MFA_TOKEN_MAX_ATTEMPTS`` below 1.
+* ``apiauth.E051`` ``MFA_THROTTLE_FACTOR`` negative.
+
 Scopes (``django_apiauth/scopes/checks.py``, ``docs/scopes.md``):
 
 * ``apiauth.E080`` a ``SCOPES`` entry whose name or shape is malformed.
@@ -92,7 +98,7 @@ from django_apiauth.refresh.checks import REFRESH_CHECKS, check_revocation_cache
 from django_apiauth.scopes.checks import SCOPE_CHECKS, URL_CHECKS
 
 CheckResult = list[checks.CheckMessage]
-IMPORT_STRING_KEYS = ("EVENT_SINKS", "ACCESS_TOKEN_CLAIMS")
+IMPORT_STRING_KEYS = ("EVENT_SINKS", "ACCESS_TOKEN_CLAIMS", "MFA_TOTP_ACCOUNT_LABEL")
 CIDR_KEYS = ("TRUSTED_PROXIES",)
 
 

@@ -412,6 +412,64 @@ class ApiAuthSettings:
         minimum=1,
         check_id="apiauth.E027",
     )
+    # --- multi-factor authentication (docs/mfa.md)
+    MFA_TOTP_ISSUER = Setting[str](
+        "django-apiauth",
+        (str,),
+        "Issuer shown by authenticator apps: the `otpauth_uri` label prefix (`Issuer:account`) and its "
+        "`issuer=` parameter. Use your product's name.",
+        min_length=1,
+    )
+    MFA_TOTP_ACCOUNT_LABEL = Setting[str | None](
+        None,
+        (str, type(None)),
+        "Import string of a callable `(user) -> str` naming the account in authenticator apps; `None` uses "
+        "`user.get_username()` (the `USERNAME_FIELD`).",
+    )
+    MFA_ENROLMENT_MAX_AGE = Setting[timedelta](
+        timedelta(minutes=5),
+        DURATION,
+        "Starting (or replacing) TOTP enrolment needs an access token whose `auth_time` is at most this old, "
+        "or the password in the request body: a stolen access token alone cannot enrol a device.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    MFA_TOKEN_LIFETIME = Setting[timedelta](
+        timedelta(minutes=5),
+        DURATION,
+        "Lifetime of the single-use `mfa_token` that `login/` returns to a user with MFA.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    MFA_TOKEN_MAX_ATTEMPTS = Setting[int](
+        5,
+        (int,),
+        "Codes one `mfa_token` may be tried with; after that it is dead and the user logs in again.",
+        minimum=1,
+        check_id="apiauth.E050",
+    )
+    MFA_STEP_UP_MAX_AGE = Setting[timedelta](
+        timedelta(minutes=5),
+        DURATION,
+        "How recent the second factor (`auth_time` of a token with `amr` `otp`) must be to disable MFA, "
+        "regenerate backup codes, or (with `MFA_REQUIRED_FOR_API_KEYS`) create and rotate API keys.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    MFA_REQUIRED_FOR_API_KEYS = Setting[bool](
+        False,
+        (bool,),
+        "Creating and rotating API keys through the self-service endpoints needs a recent second factor "
+        "(`RequireMFA` with `MFA_STEP_UP_MAX_AGE`).",
+    )
+    MFA_THROTTLE_FACTOR = Setting[int](
+        1,
+        (int,),
+        "django-otp back-off of a device after wrong codes: the n-th consecutive failure locks it for "
+        "factor x 2^(n-1) seconds (0 disables it).",
+        minimum=0,
+        check_id="apiauth.E051",
+    )
     # --- HTTP edge: security headers, HTTPS, CORS (docs/http_security.md)
     SECURITY_HEADERS = Setting[dict[str, Any]](
         {},

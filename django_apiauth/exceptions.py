@@ -55,6 +55,50 @@ class CrossSiteRequestRejected(ApiAuthError):
     default_description = "Cross-site requests may not use the refresh-token cookie."
 
 
+class RateLimited(ApiAuthError):
+    """Too many attempts: answered 429 with ``Retry-After`` (whole seconds, at least 1)."""
+
+    error = "rate_limited"
+    status_code = 429
+    default_description = "Too many attempts; retry later."
+
+    def __init__(self, description: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(description)
+        self.retry_after = max(1, retry_after)
+
+
+class InvalidOTP(ApiAuthError):
+    """A second-factor code that is wrong, replayed, or for a device the user does not have."""
+
+    error = "invalid_grant"
+    status_code = 400
+    default_description = "The code is invalid or was already used."
+
+
+class MFAAlreadyEnrolled(ApiAuthError):
+    """Enrolment was asked for while a confirmed device exists: it is never replaced silently."""
+
+    error = "mfa_already_enrolled"
+    status_code = 409
+    default_description = "Multi-factor authentication is already enabled; disable it first."
+
+
+class MFANotEnrolled(ApiAuthError):
+    """The operation needs an enrolment (pending or confirmed) that the user does not have."""
+
+    error = "mfa_not_enrolled"
+    status_code = 409
+    default_description = "Multi-factor authentication is not enabled for this account."
+
+
+class RecentAuthenticationRequired(ApiAuthError):
+    """Starting enrolment needs a fresh login or the password: a stolen access token is not enough."""
+
+    error = "login_required"
+    status_code = 403
+    default_description = "Log in again, or send your password, to change multi-factor authentication."
+
+
 class InvalidScope(ApiAuthError):
     """A ``scope`` parameter that is malformed, or asks for more than may be granted (RFC 6749 §5.2)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, path
 
-from django_apiauth.views import api_keys, sessions, tokens
+from django_apiauth.views import api_keys, mfa, sessions, tokens
 from django_apiauth.views.jwks import JWKSView
 
 app_name = "apiauth"
@@ -23,4 +23,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api-keys/", api_keys.APIKeyListView.as_view(), name="api-key-list"),
     path("api-keys/<int:key_id>/", api_keys.APIKeyDetailView.as_view(), name="api-key-detail"),
     path("api-keys/<int:key_id>/rotate/", api_keys.APIKeyRotateView.as_view(), name="api-key-rotate"),
+    path("mfa/", mfa.MFAStatusView.as_view(), name="mfa"),
+    path("mfa/totp/", mfa.TOTPView.as_view(), name="mfa-totp"),
+    path("mfa/totp/confirm/", mfa.TOTPConfirmView.as_view(), name="mfa-totp-confirm"),
+    path("mfa/backup-codes/", mfa.BackupCodesView.as_view(), name="mfa-backup-codes"),
+    path("mfa/verify/", mfa.MFAVerifyView.as_view(), name="mfa-verify"),
+    path("mfa/step-up/", mfa.StepUpView.as_view(), name="mfa-step-up"),
 ]

@@ -127,3 +127,15 @@ def make_user(db: None, password: str) -> Callable[..., Any]:
 @pytest.fixture
 def staff_user(make_user: Callable[..., Any]) -> Any:
     return make_user("sam", is_staff=True)
+
+
+# --- MFA -----------------------------------------------------------------------------------------------------
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    """Time frozen at the start of a TOTP time step; ``clock.shift(seconds)`` moves it."""
+    import time_machine
+
+    from tests.support.mfa import T0
+
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller

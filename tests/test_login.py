@@ -131,7 +131,7 @@ def test_login_events_record_success_issue_and_failure(api_client: APIClient, us
     assert failed.client_ip == "127.0.0.1"
     succeeded = AuthEvent.objects.get(type=EventType.LOGIN_SUCCEEDED)
     assert succeeded.user == user
-    assert succeeded.details == {"family_id": str(family.public_id)}
+    assert succeeded.details == {"family_id": str(family.public_id), "amr": ["pwd"]}
     issued = AuthEvent.objects.get(type=EventType.TOKEN_ISSUED)
     assert issued.user == user
     assert issued.details["family_id"] == str(family.public_id)

@@ -45,7 +45,7 @@ class RefreshTokenFamilyAdmin(admin.ModelAdmin[RefreshTokenFamily]):
     list_select_related = ("user",)
     readonly_fields = (
         "public_id", "user", "client_id", "scope", "created_at", "last_used_at", "absolute_expires_at",
-        "revoked_at", "revoked_reason", "ip_address", "user_agent",
+        "revoked_at", "revoked_reason", "ip_address", "user_agent", "amr", "auth_time",
     )  # fmt: skip
     inlines = [RefreshTokenInline]
     actions = ["revoke_selected"]

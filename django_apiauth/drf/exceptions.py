@@ -77,6 +77,9 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if getattr(exc, "keeps_oauth_body", False):  # already {"error", "error_description"}, with its challenge
+        response["Cache-Control"] = "no-store"
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -119,4 +122,7 @@ def _from_apiauth(exc: ApiAuthError) -> Response:
     response = _error(exc.error, exc.description, exc.status_code)
     if exc.status_code == 401:
         response["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int):
+        response["Retry-After"] = str(retry_after)
     return response

@@ -1,14 +1,15 @@
 """Access tokens (RFC 9068 JWT profile): issue and verify. The public API of ``django_apiauth.jwt``.
 
 Issued tokens carry header ``{"typ": "at+jwt", "alg", "kid"}`` and claims ``iss``, ``sub``, ``aud``,
-``exp``, ``iat``, ``jti``, plus ``scope``, ``sid`` (refresh family) and ``client_id`` when given.
+``exp``, ``iat``, ``jti``, plus ``scope``, ``sid`` (refresh family) and ``client_id`` when given, and
+``auth_time`` / ``amr`` (RFC 8176 methods such as ``pwd``, ``otp``) saying when and how the user authenticated.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,8 @@ def issue_access_token(
     scopes: Iterable[str] = (),
     sid: str | None = None,
     client_id: str | None = None,
+    amr: Sequence[str] = (),
+    auth_time: int | None = None,
     request: HttpRequest | None = None,
 ) -> AccessToken:
     """Sign a new access token for ``user`` with the active ``JWT_ALGORITHM`` key (created if none).
@@ -69,8 +72,10 @@ def issue_access_token(
         "jti": jti,
     }
     scope = scope_claim(scopes)
-    optional = {"scope": scope, "sid": sid, "client_id": client_id}
+    optional: dict[str, Any] = {"scope": scope, "sid": sid, "client_id": client_id, "amr": list(amr)}
     claims.update({name: value for name, value in optional.items() if value})
+    if auth_time is not None:
+        claims["auth_time"] = auth_time
     token = codec.encode(claims, algorithm=material.algorithm, kid=material.kid, key=material.key)
     return AccessToken(token=token, expires_in=lifetime, jti=jti, claims=claims)
 

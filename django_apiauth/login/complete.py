@@ -35,16 +35,19 @@ def complete_login(
     *,
     scope: Iterable[str] | None = None,
     client_id: str = "",
+    amr: Iterable[str] = ("pwd",),
     transport: RefreshTransport = RefreshTransport.BODY,
 ) -> TokenPair:
     """Issue the token pair of a successful login. ``scope`` is what was asked (``None``: the default set);
     the granted subset is in ``pair.scope`` (and the family remembers it for every refresh). ``transport``:
     where the family's refresh tokens travel (the client's choice under ``REFRESH_TOKEN_TRANSPORT="both"``)."""
     granted = grant_for_user(user, scope)
-    pair = issue_family(user, request=request, scopes=granted, client_id=client_id, transport=transport)
+    methods = list(amr)
+    pair = issue_family(user, request=request, scopes=granted, client_id=client_id, transport=transport, amr=methods)
     with _last_login_updates(apiauth_settings.UPDATE_LAST_LOGIN):
         user_logged_in.send(sender=user.__class__, request=request, user=user)
-    record_event(EventType.LOGIN_SUCCEEDED, request=request, user=user, details={"family_id": pair.family.sid})
+    details = {"family_id": pair.family.sid, "amr": methods}
+    record_event(EventType.LOGIN_SUCCEEDED, request=request, user=user, details=details)
     return pair
 
 

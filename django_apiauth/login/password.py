@@ -24,12 +24,13 @@ LOGIN_FAILED = "Invalid username or password."
 
 
 @sensitive_variables("password")
-def authenticate_password(request: HttpRequest, *, username: str, password: str) -> Any:
+def authenticate_password(request: HttpRequest, *, username: str, password: str, method: str = "password") -> Any:
     """The active user whose ``USERNAME_FIELD`` is ``username`` and whose password is ``password``.
 
     The username is NFKC-normalised as ``create_user`` stores it and Django's ``AuthenticationForm`` reads
     it, so "ﬁsh" (U+FB01) finds the user "fish" here as it does on the admin login page. Raises the same
-    ``InvalidGrant`` for every failure, after recording an aggregated ``login_failed`` event.
+    ``InvalidGrant`` for every failure, after recording an aggregated ``login_failed`` event (whose
+    ``method`` says which check failed: ``password`` for a login, ``reauthentication`` for a confirmation).
     """
     username = unicodedata.normalize("NFKC", username)
     user = authenticate(request, username=username, password=password)
@@ -38,7 +39,7 @@ def authenticate_password(request: HttpRequest, *, username: str, password: str)
         user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
         user = None
     if user is None:
-        record_event(EventType.LOGIN_FAILED, request=request, details={"method": "password"}, aggregate=True)
+        record_event(EventType.LOGIN_FAILED, request=request, details={"method": method}, aggregate=True)
         raise InvalidGrant(LOGIN_FAILED)
     return user
 

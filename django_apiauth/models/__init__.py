@@ -2,17 +2,22 @@
 
 from django_apiauth.models.api_keys import APIKey
 from django_apiauth.models.events import AuthEvent, EventType
+from django_apiauth.models.mfa import BackupCode, BackupCodeDevice, MFAChallenge, TOTPDevice
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.models.signing_keys import SigningAlgorithm, SigningKey, SigningKeyState
 
 __all__ = [
     "APIKey",
     "AuthEvent",
+    "BackupCode",
+    "BackupCodeDevice",
     "EventType",
+    "MFAChallenge",
     "RefreshToken",
     "RefreshTokenFamily",
     "RevocationReason",
     "SigningAlgorithm",
     "SigningKey",
     "SigningKeyState",
+    "TOTPDevice",
 ]

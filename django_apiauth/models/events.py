@@ -32,6 +32,7 @@ class EventType(models.TextChoices):
     MFA_VERIFIED = "mfa_verified", "MFA verified"
     MFA_FAILED = "mfa_failed", "MFA failed"
     MFA_DISABLED = "mfa_disabled", "MFA disabled"
+    BACKUP_CODE_USED = "backup_code_used", "Backup code used"
     RATE_LIMITED = "rate_limited", "Rate limited"
     LOCKOUT = "lockout", "Lockout"
 

@@ -8,6 +8,7 @@ its tokens may still be used, so revoking a login is one ``UPDATE`` of one row.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -56,6 +57,10 @@ class RefreshTokenFamily(models.Model):
     revoked_reason = models.CharField(max_length=32, choices=RevocationReason.choices, blank=True, default="")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=USER_AGENT_MAX_LENGTH, blank=True, default="")
+    # How and when the user last proved who they are (login, then any step-up): every access token of the
+    # family repeats them. ``amr`` is space-separated RFC 8176 values; a null ``auth_time`` means created_at.
+    amr = models.CharField(max_length=64, blank=True, default="pwd")
+    auth_time = models.DateTimeField(null=True, blank=True)
     # Chosen at login; with ``REFRESH_TOKEN_TRANSPORT = "both"`` it decides where every rotation answers, so a
     # cookie family's tokens never reach a response body (nor the page's scripts).
     transport = models.CharField(max_length=8, choices=RefreshTransport.choices, default=RefreshTransport.BODY)
@@ -76,6 +81,11 @@ class RefreshTokenFamily(models.Model):
     def sid(self) -> str:
         """The session id put in access tokens (``sid`` claim) and used by the sessions endpoints."""
         return str(self.public_id)
+
+    @property
+    def authenticated_at(self) -> datetime:
+        """When the user last authenticated in this session (``auth_time`` of its access tokens)."""
+        return self.auth_time or self.created_at
 
 
 class RefreshToken(models.Model):

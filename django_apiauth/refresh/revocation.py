@@ -158,3 +158,23 @@ def _revoke_one(user: Any, sid: str, reason: RevocationReason) -> bool:
     except (TypeError, ValueError):
         return False
     return bool(revoke_families(RefreshTokenFamily.objects.filter(user=user, public_id=public_id), reason))
+
+
+def revoke_other_sessions(user: Any, keep_sid: str | None, *, request: HttpRequest) -> list[str]:
+    """Revoke every family of ``user`` except ``keep_sid`` (the caller's own); records ``session_revoked``."""
+    families = RefreshTokenFamily.objects.filter(user=user)
+    keep = _as_uuid(keep_sid)
+    if keep is not None:
+        families = families.exclude(public_id=keep)
+    sids = revoke_families(families, RevocationReason.SESSION_REVOKED)
+    if sids:
+        details = {"family_ids": sids, "reason": "mfa_enrolled"}
+        record_event(EventType.SESSION_REVOKED, request=request, user=user, details=details)
+    return sids
+
+
+def _as_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

@@ -62,12 +62,15 @@ def issue_family(
     request: HttpRequest,
     scopes: Iterable[str] = (),
     client_id: str = "",
+    amr: Iterable[str] = ("pwd",),
     transport: RefreshTransport = RefreshTransport.BODY,
 ) -> TokenPair:
     """Start a family for a freshly authenticated ``user`` (login); records ``token_issued``.
 
     ``scopes`` is the grant, already decided (``login.complete``); the family remembers it as the most any
     refresh of this login may ask for (RFC 6749 §6). ``transport`` is where its refresh tokens travel.
+    ``amr`` are the RFC 8176 methods the user just passed: every access token of the family carries them and
+    ``auth_time`` (now) until a step-up renews both.
     """
     granted = tuple(scopes)
     now = timezone.now()
@@ -81,9 +84,11 @@ def issue_family(
             absolute_expires_at=now + apiauth_settings.REFRESH_TOKEN_ABSOLUTE_LIFETIME,
             ip_address=get_client_ip(request),
             user_agent=user_agent_of(request),
+            amr=" ".join(amr),
+            auth_time=now,
             transport=transport,
         )
-        pair = _issue_pair(family, user, parent=None, now=now, scopes=granted, request=request)
+        pair = issue_pair(family, user, parent=None, now=now, scopes=granted, request=request)
     record_event(
         EventType.TOKEN_ISSUED, request=request, user=user, details={"family_id": family.sid, "jti": pair.access.jti}
     )
@@ -169,7 +174,7 @@ def _consume(token: RefreshToken, now: datetime, asked: _Request) -> _Decision:
     # guarantees a token is consumed once.
     if not RefreshToken.objects.filter(pk=token.pk, used_at=None).update(used_at=now):
         return _revoke_for_reuse(token.family, now)  # pragma: no cover - unreachable under PostgreSQL's lock
-    pair = _issue_pair(family, family.user, parent=token, now=now, scopes=granted, request=asked.http)
+    pair = issue_pair(family, family.user, parent=token, now=now, scopes=granted, request=asked.http)
     return _Decision(pair=pair)
 
 
@@ -188,7 +193,7 @@ def _replace_live_token(predecessor: RefreshToken, now: datetime, asked: _Reques
     granted = narrow_grant(family.user, family.scope.split(), asked.scope)
     if not RefreshToken.objects.filter(pk=live.pk, used_at=None).update(used_at=now):
         return _revoke_for_reuse(family, now)  # pragma: no cover - the family row lock serialises this
-    pair = _issue_pair(family, family.user, parent=predecessor, now=now, scopes=granted, request=asked.http)
+    pair = issue_pair(family, family.user, parent=predecessor, now=now, scopes=granted, request=asked.http)
     return _Decision(pair=pair)
 
 
@@ -201,7 +206,7 @@ def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
 
 
 @sensitive_variables("raw")
-def _issue_pair(
+def issue_pair(
     family: RefreshTokenFamily,
     user: Any,
     *,
@@ -219,7 +224,13 @@ def _issue_pair(
         RefreshTokenFamily.objects.filter(pk=family.pk).update(last_used_at=now)
         family.last_used_at = now
     access = issue_access_token(
-        user, scopes=scopes, sid=family.sid, client_id=family.client_id or None, request=request
+        user,
+        scopes=scopes,
+        sid=family.sid,
+        client_id=family.client_id or None,
+        amr=family.amr.split(),
+        auth_time=int(family.authenticated_at.timestamp()),
+        request=request,
     )
     expires_in = max(0, int((expires_at - now).total_seconds()))
     scope = format_scope(scopes)

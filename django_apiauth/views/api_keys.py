@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,6 +21,7 @@ from django_apiauth.api_keys.service import (
     revoke_api_key,
     rotate_api_key,
 )
+from django_apiauth.drf.mfa import RecentMFAToCreateKeys
 from django_apiauth.drf.scopes import scopes_of
 from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.views.api_key_serializers import CreateAPIKeyInput, describe_key
@@ -33,6 +35,7 @@ class KeyManagementView(AppEndpoint):
     """The signed-in user's own keys; ``AppEndpoint`` refuses API keys as the credential."""
 
     apiauth_endpoint = Endpoint.CREDENTIAL  # new and rotated keys are shown here once
+    permission_classes = [IsAuthenticated, RecentMFAToCreateKeys]
 
 
 class APIKeyListView(KeyManagementView):

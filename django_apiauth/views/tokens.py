@@ -16,8 +16,9 @@ from rest_framework.response import Response
 
 from django_apiauth.exceptions import InvalidGrant, InvalidRequest
 from django_apiauth.http_security.endpoints import Endpoint
-from django_apiauth.login.complete import complete_login
 from django_apiauth.login.password import authenticate_password, username_field
+from django_apiauth.mfa.challenge import MFAChallengeIssued
+from django_apiauth.mfa.login_step import begin_login
 from django_apiauth.refresh import cookies
 from django_apiauth.refresh.revocation import logout_by_refresh_token, logout_everywhere, logout_session
 from django_apiauth.refresh.service import TokenPair, rotate
@@ -113,7 +114,10 @@ class LoginView(TokenEndpoint):
         if cookies.uses_cookie():
             cookies.enforce_same_origin(request._request, cookie_used=False)
         user = authenticate_password(request._request, username=username, password=password)
-        return token_response(complete_login(request._request, user, scope=scope, transport=transport))
+        result = begin_login(request._request, user, scope=scope, transport=transport)
+        if isinstance(result, MFAChallengeIssued):
+            return Response({"mfa_required": True, "mfa_token": result.token, "methods": result.methods})
+        return token_response(result)
 
 
 class RefreshView(TokenEndpoint):

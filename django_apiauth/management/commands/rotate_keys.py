@@ -2,8 +2,8 @@
 
 Without action flags it rotates now. ``--if-older-than 30d`` / ``--if-due`` rotate only when the active key
 is that old; ``--retire-expired`` retires keys whose tokens have all expired; ``--reencrypt`` re-encrypts
-private keys under the first ``KEY_ENCRYPTION_KEYS`` entry; ``--list`` prints the keys. Exit status: 0 when
-the work is done or nothing was due, 1 on an error (message on stderr), 2 on bad arguments.
+private keys and TOTP secrets under the first ``KEY_ENCRYPTION_KEYS`` entry; ``--list`` prints the keys.
+Exit status: 0 when the work is done or nothing was due, 1 on an error (message on stderr), 2 on bad arguments.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django_apiauth.conf import apiauth_settings
 from django_apiauth.crypto.encryption import KeyDecryptionError
 from django_apiauth.crypto.keys import SUPPORTED_ALGORITHMS, UnsupportedAlgorithm, check_algorithm
 from django_apiauth.durations import parse_duration
+from django_apiauth.mfa.reencryption import count_totp_secrets, reencrypt_totp_secrets
 from django_apiauth.models.signing_keys import SigningKey
 from django_apiauth.signing_keys.reencryption import reencrypt_private_keys
 from django_apiauth.signing_keys.retirement import expired_retiring_keys, retire_expired
@@ -105,10 +106,14 @@ class Command(BaseCommand):
     def _reencrypt(self, dry_run: bool) -> None:
         if dry_run:
             count = SigningKey.objects.exclude(private_key_ciphertext="").count()
-            self.stdout.write(f"Would re-encrypt {count} private key(s) (dry run).")
+            secrets = count_totp_secrets()
+            self.stdout.write(f"Would re-encrypt {count} private key(s) and {secrets} TOTP secret(s) (dry run).")
             return
         count = reencrypt_private_keys()
-        self.stdout.write(self.style.SUCCESS(f"Re-encrypted {count} private key(s) under the first key."))
+        secrets = reencrypt_totp_secrets()
+        self.stdout.write(
+            self.style.SUCCESS(f"Re-encrypted {count} private key(s) and {secrets} TOTP secret(s) under the first key.")
+        )
 
     def _list(self) -> None:
         self.stdout.write("  ".join(name.ljust(width) for name, width in _COLUMNS).rstrip())
