@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from django_apiauth.models.refresh import RefreshTransport
+from django_apiauth.models.refresh import RefreshTokenFamily, RefreshTransport
 from tests.refresh_support import LOGIN, PASSWORD, REFRESH, only_family, refresh
+from tests.support.mfa import VERIFY, enrol, mfa_token
 
 pytestmark = pytest.mark.django_db
 CSRF = {"HTTP_X_REQUESTED_WITH": "fetch"}
@@ -131,3 +132,36 @@ def test_a_refresh_without_the_field_is_a_400_in_body_mode(api_client: APIClient
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
+
+
+@pytest.mark.usefixtures("both")
+def test_the_mfa_step_takes_the_transport_choice_too(user: User, clock: Any) -> None:
+    enrolled = enrol()
+    clock.shift(60)
+    token = mfa_token()
+
+    response = APIClient().post(
+        VERIFY, {"mfa_token": token, "code": enrolled.code(), "refresh_transport": "cookie"}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert "refresh_token" not in response.json()
+    assert len(cookie_values(response)) == 1
+    assert RefreshTokenFamily.objects.filter(transport=RefreshTransport.COOKIE).count() == 1
+
+
+@pytest.mark.usefixtures("both")
+def test_the_mfa_step_refuses_a_bad_transport_before_spending_an_attempt(user: User, clock: Any) -> None:
+    enrolled = enrol()
+    clock.shift(60)
+    token = mfa_token()
+
+    bad = APIClient().post(
+        VERIFY, {"mfa_token": token, "code": enrolled.code(), "refresh_transport": "smoke"}, format="json"
+    )
+    good = APIClient().post(VERIFY, {"mfa_token": token, "code": enrolled.code()}, format="json")
+
+    assert bad.status_code == 400
+    assert bad.json()["error"] == "invalid_request"
+    assert good.status_code == 200
+    assert "refresh_token" in good.json()
