@@ -75,7 +75,7 @@ export async function login(username, password) {
 }
 
 export async function verifyMfa(mfaToken, code) {
-  const body = { mfa_token: mfaToken, code, refresh_transport: "cookie" };
+  const body = { mfa_token: mfaToken, code }; // the login's "cookie" choice waits in the mfa_token
   accept(await send("/auth/mfa/verify/", { method: "POST", body, bearer: false, cookie: true }));
 }
 
