@@ -59,7 +59,12 @@ class Servers:
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     tmp = tmp_path_factory.mktemp("web-client")
     api_sock, page_sock = listening_socket(), listening_socket()
-    env = project_env(server_database_url(tmp), CORS_ALLOWED_ORIGINS=origin(page_sock))
+    env = project_env(
+        server_database_url(tmp),
+        CORS_ALLOWED_ORIGINS=origin(page_sock),
+        # Every browser and every API client of these tests is 127.0.0.1: raise the per-IP limits.
+        APIAUTH_THROTTLE_RATES="login=1000/min,refresh=1000/min,mfa=1000/min,api_keys=1000/min,sessions=1000/min",
+    )
     env.pop("REDIS_URL", None)  # one worker: its own cache; the test process flushes its Redis db between tests
     manage(env, "migrate", "--noinput")
     with (
