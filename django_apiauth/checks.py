@@ -52,6 +52,16 @@ API keys (``django_apiauth/api_keys/checks.py``):
 * ``apiauth.E026`` API-key lifetimes not positive, or the default above the maximum.
 * ``apiauth.E027`` ``API_KEY_MAX_PER_USER`` below 1.
 
+Rate limits, brute-force counters, cache outages (``django_apiauth/throttling/checks.py``):
+
+* ``apiauth.E060`` a ``THROTTLE_RATES`` entry that is not a rate, or a malformed scope name.
+* ``apiauth.E061`` the ``CACHE_ALIAS`` cache is a ``DummyCache``.
+* ``apiauth.E062`` lockout thresholds below 1, or ``LOCKOUT_BASE_WAIT`` above ``LOCKOUT_MAX_WAIT``.
+* ``apiauth.E063`` ``CACHE_OUTAGE_POLICY`` with an unknown consumer or policy.
+* ``apiauth.W039`` rate limits and lockout counters in a per-process cache outside ``DEBUG``.
+* ``apiauth.W060`` a shared cache whose ``incr`` may not be atomic (neither Redis nor memcached).
+* ``apiauth.E064`` ``MONITOR_STUFFING_ACCOUNTS`` or ``MONITOR_DISTRIBUTED_NETWORKS`` below 2.
+
 HTTP edge (``django_apiauth/http_security/checks.py``, ``docs/http_security.md``):
 
 * ``apiauth.E040`` any origin (``*``, allow-all, a catch-all regex) together with credentials, in
@@ -96,6 +106,7 @@ from django_apiauth.http_security.checks import HTTP_CHECKS, HTTP_DEPLOY_CHECKS
 from django_apiauth.jwt.checks import JWT_CHECKS
 from django_apiauth.refresh.checks import REFRESH_CHECKS, check_revocation_cache_eviction
 from django_apiauth.scopes.checks import SCOPE_CHECKS, URL_CHECKS
+from django_apiauth.throttling.checks import THROTTLE_CHECKS
 
 CheckResult = list[checks.CheckMessage]
 IMPORT_STRING_KEYS = ("EVENT_SINKS", "ACCESS_TOKEN_CLAIMS", "MFA_TOTP_ACCOUNT_LABEL")
@@ -200,6 +211,8 @@ ALL_CHECKS: list[Callable[..., CheckResult]] = [check_namespace, check_import_st
 ALL_CHECKS += REFRESH_CHECKS
 ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS
+ALL_CHECKS += THROTTLE_CHECKS
+
 ALL_CHECKS += SCOPE_CHECKS
 ALL_CHECKS += HTTP_CHECKS
 DEPLOY_CHECKS: list[Callable[..., CheckResult]] = [*HTTP_DEPLOY_CHECKS, check_revocation_cache_eviction]

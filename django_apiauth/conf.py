@@ -412,6 +412,135 @@ class ApiAuthSettings:
         minimum=1,
         check_id="apiauth.E027",
     )
+    # --- shared-cache outages (docs/throttling.md)
+    CACHE_OUTAGE_POLICY = Setting[dict[str, str]](
+        {"REVOKED_SESSIONS": "open", "THROTTLES": "open", "LOCKOUT": "closed"},
+        (dict,),
+        "What each consumer of the `CACHE_ALIAS` cache does when it is unreachable: `open` (carry on without "
+        "it: throttles admit) or `closed` (answer 503 JSON with `Retry-After`: brute-force counters refuse "
+        "password checks). Keys you leave out keep their default. Event aggregation always falls back to "
+        "per-process counting.",
+    )
+    CACHE_OUTAGE_LOG_INTERVAL = Setting[timedelta](
+        timedelta(seconds=60),
+        DURATION,
+        "A cache outage is logged once per this interval per consumer and process, not once per request.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    # --- rate limits (docs/throttling.md)
+    THROTTLE_RATES = Setting[dict[str, str | None]](
+        {},
+        (dict,),
+        "Rates by throttle scope (`100/min`, `5/10m`, `1000/day`, `10/s`), laid over the built-in scopes of "
+        "the app's endpoints: `login` 30/min and `refresh` 60/min per client IP, `api_keys` 60/min and "
+        "`sessions` 120/min per user, `mfa` 30/min and `oauth` 60/min per IP. `None` turns a scope off. "
+        "Read on every request.",
+    )
+    # --- brute-force lockout (docs/throttling.md)
+    LOCKOUT_ENABLED = Setting[bool](
+        True,
+        (bool,),
+        "Count failed password, MFA-code, API-key and refresh-token attempts and make clients wait after too "
+        "many (429 with `Retry-After`, answered before any password is hashed).",
+    )
+    LOCKOUT_FAILURES = Setting[int](
+        5,
+        (int,),
+        "Failures of one account from one network (an IPv4 address or an IPv6 /64), with less than "
+        "`LOCKOUT_WINDOW` between them, before the first wait. Also the MFA-code failures per account.",
+        minimum=1,
+        check_id="apiauth.E062",
+    )
+    LOCKOUT_WINDOW = Setting[timedelta](
+        timedelta(minutes=15),
+        DURATION,
+        "A failure counter is forgotten this long after its last wait ended without a new failure.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    LOCKOUT_BASE_WAIT = Setting[timedelta](
+        timedelta(seconds=1),
+        DURATION,
+        "The first wait after `LOCKOUT_FAILURES` failures; each further failure doubles it.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    LOCKOUT_MAX_WAIT = Setting[timedelta](
+        timedelta(minutes=15),
+        DURATION,
+        "The longest wait, however many failures follow.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    LOCKOUT_ACCOUNT_NETWORKS = Setting[int](
+        50,
+        (int,),
+        "The account-wide lock (for every network) starts only once failures for the account came from more "
+        "than this many distinct networks within `LOCKOUT_ACCOUNT_WINDOW`: one attacker cannot lock a victim "
+        "out, only their own network.",
+        minimum=1,
+        check_id="apiauth.E062",
+    )
+    LOCKOUT_ACCOUNT_WINDOW = Setting[timedelta](
+        timedelta(hours=1),
+        DURATION,
+        "How long distinct failing networks are remembered per account.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    LOCKOUT_IP_FAILURES = Setting[int](
+        100,
+        (int,),
+        "Failures from one network across all accounts and credentials (passwords, API keys, refresh tokens) "
+        "before that network waits, so spraying many accounts a few times each is slowed down too.",
+        minimum=1,
+        check_id="apiauth.E062",
+    )
+    # --- suspicious-pattern detection (docs/throttling.md)
+    MONITORING_ENABLED = Setting[bool](
+        True,
+        (bool,),
+        "Run the suspicious-pattern detectors (credential stuffing, distributed guessing, new device, refresh "
+        "reuse, API key from a new network); each records a `suspicious_activity` event and sends the "
+        "`suspicious_activity` signal. Counters live in the shared cache: no database write per request.",
+    )
+    MONITOR_WINDOW = Setting[timedelta](
+        timedelta(hours=1),
+        DURATION,
+        "The window in which the stuffing and distributed-guessing detectors count distinct accounts and networks.",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    MONITOR_STUFFING_ACCOUNTS = Setting[int](
+        20,
+        (int,),
+        "Distinct accounts failing from one network (IPv4 address or IPv6 /64) within `MONITOR_WINDOW` that "
+        "raise `credential_stuffing` (password spraying).",
+        minimum=2,
+        check_id="apiauth.E064",
+    )
+    MONITOR_DISTRIBUTED_NETWORKS = Setting[int](
+        10,
+        (int,),
+        "Distinct networks failing on one account within `MONITOR_WINDOW` that raise `distributed_guessing`.",
+        minimum=2,
+        check_id="apiauth.E064",
+    )
+    MONITOR_DEVICE_TOUCH_INTERVAL = Setting[timedelta](
+        timedelta(days=1),
+        DURATION,
+        "A known device's row is written at most once per this interval (login and refresh only, never per request).",
+        convert=as_timedelta,
+        exclusive_minimum=0,
+    )
+    MONITOR_CREDENTIAL_USE = Setting[bool](
+        False,
+        (bool,),
+        "Opt in to counting successful uses per window of each API key in the shared cache (one `incr` per "
+        "request, no database write; other credentials through `django_apiauth.monitoring.usage.count_use()`); "
+        "read them with `django_apiauth.monitoring.usage.credential_use()`.",
+    )
     # --- multi-factor authentication (docs/mfa.md)
     MFA_TOTP_ISSUER = Setting[str](
         "django-apiauth",

@@ -47,6 +47,12 @@ class ConfigurationError(ApiAuthError):
     default_description = "The authentication service is misconfigured."
 
 
+class NoSigningKey(ConfigurationError):
+    """No ``active`` signing key of the algorithm exists: the JWT layer reads keys and never creates them."""
+
+    default_description = "No signing key is active."
+
+
 class CrossSiteRequestRejected(ApiAuthError):
     """A cookie-carrying request from a foreign ``Origin`` or without the required CSRF header."""
 
@@ -56,15 +62,33 @@ class CrossSiteRequestRejected(ApiAuthError):
 
 
 class RateLimited(ApiAuthError):
-    """Too many attempts: answered 429 with ``Retry-After`` (whole seconds, at least 1)."""
+    """Too many requests, or too many failed attempts: answered 429 with ``Retry-After`` (RFC 6585 §4).
+
+    ``retry_after`` is a whole number of seconds, at least 1: when the client may try again.
+    """
 
     error = "rate_limited"
     status_code = 429
-    default_description = "Too many attempts; retry later."
+    default_description = "Too many requests; retry later."
 
     def __init__(self, description: str | None = None, *, retry_after: int = 1) -> None:
+        self.retry_after = max(1, int(retry_after))
         super().__init__(description)
-        self.retry_after = max(1, retry_after)
+
+
+class TemporarilyUnavailable(ApiAuthError):
+    """A dependency the decision needs (the shared cache) is unreachable and the policy is to fail closed.
+
+    Answered 503 with ``Retry-After``, never a 500 and never a hanging request.
+    """
+
+    error = "temporarily_unavailable"
+    status_code = 503
+    default_description = "The service is temporarily unavailable; retry later."
+
+    def __init__(self, description: str | None = None, *, retry_after: int = 5) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(description)
 
 
 class InvalidOTP(ApiAuthError):

@@ -154,3 +154,16 @@ APIAUTH["KEY_ENCRYPTION_KEYS"] = [k for k in os.environ.get("APIAUTH_KEY_ENCRYPT
 # "both": API clients keep the refresh token in the body (the default at login), the web client asks for the
 # HttpOnly cookie (`"refresh_transport": "cookie"`) so its scripts never hold the token.
 APIAUTH["REFRESH_TOKEN_TRANSPORT"] = os.environ.get("APIAUTH_REFRESH_TOKEN_TRANSPORT", "both")
+
+# --- rate limits and brute-force counters ----------------------------------------------------------------
+# Browser tests, schema fuzzing and other suites all come from 127.0.0.1 and would be throttled or locked out
+# by the defaults: raise them through the environment, e.g.
+#   APIAUTH_THROTTLE_RATES="login=1000/min,refresh=1000/min"  APIAUTH_LOCKOUT_FAILURES=1000
+APIAUTH["THROTTLE_RATES"] = dict(
+    item.strip().split("=", 1) for item in os.environ.get("APIAUTH_THROTTLE_RATES", "").split(",") if "=" in item
+)
+for _name in ("LOCKOUT_FAILURES", "LOCKOUT_IP_FAILURES", "LOCKOUT_ACCOUNT_NETWORKS"):
+    if os.environ.get(f"APIAUTH_{_name}", "").isdigit():
+        APIAUTH[_name] = int(os.environ[f"APIAUTH_{_name}"])
+if os.environ.get("APIAUTH_PASSWORD_HASHERS"):  # test servers count hashes with a test hasher
+    PASSWORD_HASHERS = os.environ["APIAUTH_PASSWORD_HASHERS"].split(",")

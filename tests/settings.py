@@ -24,7 +24,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "corsheaders",
     "django_apiauth",
-    "example_project",
+    "example_project",  # only for the example project's own pages and commands (tests/test_web_client_page.py)
 ]
 
 MIDDLEWARE = [
@@ -39,7 +39,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
-ROOT_URLCONF = "example_project.urls"
+ROOT_URLCONF = "tests.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -79,7 +79,7 @@ REST_FRAMEWORK = {
 }
 
 APIAUTH: dict[str, object] = {}
-# API keys (issue 5)
+# API keys
 APIAUTH.update(
     API_KEY_PEPPER="tests-only-api-key-pepper-0c1d2e3f4a5b6c7d8e9f",
     SCOPES={
@@ -98,3 +98,10 @@ CSRF_FAILURE_VIEW = "django_apiauth.views.errors.csrf_failure"
 
 # A fixed test-only Fernet key: private signing keys are encrypted as in production (no W010 fallback).
 APIAUTH["KEY_ENCRYPTION_KEYS"] = ["dGVzdHMtb25seS1mZXJuZXQta2V5LTAxMjM0NTY3ODk="]
+
+# The suite floods our endpoints (fuzzing, concurrency): the built-in rates would refuse it. Tests of the
+# throttles set their own rates; the defaults themselves are tested against ``DEFAULT_RATES``.
+APIAUTH["THROTTLE_RATES"] = dict.fromkeys(("login", "refresh", "api_keys", "sessions", "mfa", "oauth"), "100000/min")
+# A per-process cache whose clock ``time-machine`` controls (Redis keeps its own): frozen-clock tests of
+# windows and waits point ``APIAUTH["CACHE_ALIAS"]`` at it.
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "apiauth-tests-local"}

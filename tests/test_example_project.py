@@ -76,3 +76,23 @@ def test_csrf_failure_answers_json(db: None) -> None:
     response = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x", "password": "y"})
     assert response.status_code == 403
     assert response.json()["error"] == "access_denied"
+
+
+def test_rates_and_lockout_thresholds_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    import example_project.settings as example_settings
+
+    monkeypatch.setenv("APIAUTH_THROTTLE_RATES", "login=1000/min, refresh=500/min,junk")
+    monkeypatch.setenv("APIAUTH_LOCKOUT_FAILURES", "1000")
+    monkeypatch.setenv("APIAUTH_LOCKOUT_IP_FAILURES", "lots")
+    monkeypatch.setenv("APIAUTH_PASSWORD_HASHERS", "tests.support.hashers.CountingHasher")
+    try:
+        reloaded = importlib.reload(example_settings)
+        assert reloaded.APIAUTH["THROTTLE_RATES"] == {"login": "1000/min", "refresh": "500/min"}
+        assert reloaded.APIAUTH["LOCKOUT_FAILURES"] == 1000
+        assert "LOCKOUT_IP_FAILURES" not in reloaded.APIAUTH
+        assert reloaded.PASSWORD_HASHERS == ["tests.support.hashers.CountingHasher"]
+    finally:
+        monkeypatch.undo()
+        importlib.reload(example_settings)

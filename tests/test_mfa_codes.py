@@ -75,7 +75,7 @@ def test_backup_code_use_is_recorded_with_the_count_left(enrolled: Any, user: Us
 def test_login_lists_backup_codes_only_while_some_are_left(enrolled: Any) -> None:
     from rest_framework.test import APIClient
 
-    from tests.refresh_support import login
+    from tests.support.refresh_tokens import login
 
     assert login(APIClient()).json()["methods"] == ["totp", "backup_code"]
     for code in enrolled.backup_codes:
@@ -168,8 +168,8 @@ def test_django_otp_verify_token_and_user_has_device_see_the_devices(enrolled: A
 def test_an_unconfirmed_device_does_not_gate_login(user: User) -> None:
     from rest_framework.test import APIClient
 
-    from tests.refresh_support import login
     from tests.support.mfa import signed_in, start
+    from tests.support.refresh_tokens import login
 
     client, _ = signed_in()
     start(client)

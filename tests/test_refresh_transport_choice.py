@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from django_apiauth.models.refresh import RefreshTokenFamily, RefreshTransport
-from tests.refresh_support import LOGIN, PASSWORD, REFRESH, only_family, refresh
 from tests.support.mfa import VERIFY, enrol
+from tests.support.refresh_tokens import LOGIN, PASSWORD, REFRESH, only_family, refresh
 
 pytestmark = pytest.mark.django_db
 CSRF = {"HTTP_X_REQUESTED_WITH": "fetch"}

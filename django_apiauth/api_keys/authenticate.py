@@ -1,6 +1,6 @@
 """Authenticating a presented API key: the hot path.
 
-Cost budget: a malformed key is refused by :func:`parse_key` alone (no query, no cache, no event); a valid
+Cost budget: a malformed key is refused by :func:`try_parse_key` alone (no query, no cache, no event); a valid
 key costs one HMAC and a per-process cache hit, or one indexed query with the owner joined when the cache is
 cold; ``last_used_at`` is written at most once per ``API_KEY_LAST_USED_INTERVAL`` per key.
 """
@@ -25,10 +25,14 @@ from django_apiauth.api_keys.hashing import hash_secret, pepper_index
 from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
-from django_apiauth.models.api_keys import APIKey
+from django_apiauth.lockout import service as lockout
+from django_apiauth.models.api_keys import APIKey, APIKeyState, key_state
 from django_apiauth.models.events import EventType
+from django_apiauth.monitoring import detectors, usage
 
 logger = logging.getLogger("django_apiauth.api_keys")
+#: Rejections that count against the network's brute-force counter: a key that never was valid.
+GUESSES = ("unknown_key", "invalid_secret")
 M = TypeVar("M", bound=Model)
 
 
@@ -48,6 +52,8 @@ def authenticate_api_key(
     row = cache.get(parsed.lookup_id)
     if row is None or not _verify(row, parsed, now):
         # A cached row is only trusted to accept: the secret may have been rotated a moment ago elsewhere.
+        # A network that keeps presenting wrong keys waits before it costs a query.
+        lockout.check_allowed("api_key", request)
         row = _load(parsed.lookup_id)
         if row is None:
             _reject("unknown_key", request, via_query_param, lookup_id=parsed.lookup_id)
@@ -55,6 +61,8 @@ def authenticate_api_key(
             _reject("invalid_secret", request, via_query_param, lookup_id=parsed.lookup_id, key_id=row.id)
     _check_usable(row, now, request, via_query_param)
     _touch(row, now)
+    detectors.api_key_used(request, row.id, row.owner)
+    usage.count_use("api_key", row.id)
     if via_query_param:
         logger.warning("API key %s used through the query parameter", row.lookup_id)
     user = AnonymousUser() if row.owner is None else detached_copy(row.owner)
@@ -127,9 +135,10 @@ def _check_usable(row: KeyRow, now: datetime, request: HttpRequest | None, via_q
 
 
 def _unusable_because(row: KeyRow, now: datetime) -> tuple[str, str]:
-    if row.revoked_at is not None:
+    state = key_state(row.revoked_at, row.expires_at, now)
+    if state is APIKeyState.REVOKED:
         return "revoked", "The API key has been revoked."
-    if row.expires_at is not None and row.expires_at <= now:
+    if state is APIKeyState.EXPIRED:
         return "expired", "The API key has expired."
     if not getattr(row.owner, "is_active", True):
         return "inactive_owner", "The API key's owner is inactive."
@@ -156,6 +165,8 @@ def _reject(
     if service:
         details["service"] = service
     user = owner if owner is not None else AnonymousUser()
+    if reason in GUESSES:
+        lockout.register_failure("api_key", request)
     record_event(EventType.API_KEY_REJECTED, request=request, user=user, details=details, aggregate=True)
     raise APIKeyRejected(reason, description)
 

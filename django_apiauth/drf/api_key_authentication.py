@@ -19,8 +19,18 @@ from django_apiauth.api_keys.authenticate import authenticate_api_key
 from django_apiauth.api_keys.cache import AuthenticatedKey
 from django_apiauth.api_keys.exceptions import APIKeyRejected
 from django_apiauth.authn.credentials import read_api_key
+from django_apiauth.drf.unavailable import as_drf_exception
+from django_apiauth.exceptions import RateLimited, TemporarilyUnavailable
 
-CHALLENGE = 'Api-Key realm="api"'
+REALM = "api"
+
+
+def challenge(realm: str = REALM) -> str:
+    """The ``WWW-Authenticate`` value naming this scheme (RFC 7235 §4.1), built here only."""
+    return f'Api-Key realm="{realm}"'
+
+
+CHALLENGE = challenge()
 
 
 class APIKeyAuthenticationFailed(AuthenticationFailed):
@@ -34,7 +44,7 @@ class APIKeyAuthentication(BaseAuthentication):
     """Subclass and override :meth:`get_credential` to read keys from elsewhere."""
 
     scheme_name = "api_key"
-    www_authenticate_realm = "api"
+    www_authenticate_realm = REALM
 
     def authenticate(self, request: Request) -> tuple[Any, AuthenticatedKey] | None:
         try:
@@ -45,10 +55,13 @@ class APIKeyAuthentication(BaseAuthentication):
             return authenticate_api_key(raw, request=request._request, via_query_param=via_query_param)
         except APIKeyRejected as exc:
             raise APIKeyAuthenticationFailed(exc.description, code="invalid_token") from exc
+        except (RateLimited, TemporarilyUnavailable) as exc:
+            # DRF exceptions, so the 429/503 and Retry-After hold under any EXCEPTION_HANDLER.
+            raise as_drf_exception(exc) from exc
 
     def authenticate_header(self, request: Request) -> str:
         """Makes DRF answer 401 (not 403) and tells the client which scheme to use (RFC 7235 §4.1)."""
-        return f'Api-Key realm="{self.www_authenticate_realm}"'
+        return challenge(self.www_authenticate_realm)
 
     def get_credential(self, request: Request) -> tuple[str, bool] | None:
         """``(raw key, came from the query string)``, or ``None`` when the request carries no API key.

@@ -44,6 +44,7 @@ OAUTH_CODES = frozenset(
         "unsupported_grant_type",
         "access_denied",
         "rate_limited",
+        "temporarily_unavailable",
     }
 )
 
@@ -120,6 +121,9 @@ def _error(error: str, description: str, status: int) -> Response:
 
 def _from_apiauth(exc: ApiAuthError) -> Response:
     response = _error(exc.error, exc.description, exc.status_code)
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(retry_after, int):
+        response["Retry-After"] = str(retry_after)
     if exc.status_code == 401:
         response["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
     retry_after = getattr(exc, "retry_after", None)

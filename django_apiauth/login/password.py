@@ -1,5 +1,10 @@
 """The one authenticate service: every password check of the app goes through here.
 
+Order matters: the brute-force counters reserve a failure slot *before* Django's backends hash anything, so
+a locked-out client costs no hashing at all (429 with ``Retry-After``) and a concurrent burst hashes at most
+``LOCKOUT_FAILURES`` wrong passwords. A success gives the slot back and resets the account's counters; the
+counters key on the name as typed, so a lockout looks the same for accounts that do not exist.
+
 The answer to a failed check never says why (unknown user, wrong password, inactive account): the caller
 sees the same ``InvalidGrant``, and Django's ``ModelBackend`` runs the password hasher for unknown users
 too, so the time taken does not tell them apart either. Django's ``authenticate`` sends
@@ -18,7 +23,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant
+from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import EventType
+from django_apiauth.monitoring import detectors
 
 LOGIN_FAILED = "Invalid username or password."
 
@@ -30,17 +37,24 @@ def authenticate_password(request: HttpRequest, *, username: str, password: str,
     The username is NFKC-normalised as ``create_user`` stores it and Django's ``AuthenticationForm`` reads
     it, so "ﬁsh" (U+FB01) finds the user "fish" here as it does on the admin login page. Raises the same
     ``InvalidGrant`` for every failure, after recording an aggregated ``login_failed`` event (whose
-    ``method`` says which check failed: ``password`` for a login, ``reauthentication`` for a confirmation).
+    ``method`` says which check failed: ``password`` for a login, ``reauthentication`` for a confirmation);
+    ``RateLimited`` while the client must wait; ``TemporarilyUnavailable`` when the counters are
+    unreachable and ``LOCKOUT`` fails closed.
     """
     username = unicodedata.normalize("NFKC", username)
+    attempt = lockout.begin("login", request, account=username)
     user = authenticate(request, username=username, password=password)
     if user is not None and not user.is_active:
         # Django sends the signal itself only when every backend refused.
         user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
         user = None
     if user is None:
+        attempt.failed()
         record_event(EventType.LOGIN_FAILED, request=request, details={"method": method}, aggregate=True)
+        detectors.login_failed(request, username)
         raise InvalidGrant(LOGIN_FAILED)
+    attempt.succeeded()
+    detectors.device_seen(request, user, via="login")
     return user
 
 

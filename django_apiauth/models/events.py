@@ -35,6 +35,7 @@ class EventType(models.TextChoices):
     BACKUP_CODE_USED = "backup_code_used", "Backup code used"
     RATE_LIMITED = "rate_limited", "Rate limited"
     LOCKOUT = "lockout", "Lockout"
+    SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
 
 
 class AuthEvent(models.Model):

@@ -21,17 +21,24 @@ from django.views.decorators.debug import sensitive_variables
 from django_apiauth.client_ip import get_client_ip
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event, user_agent_of
-from django_apiauth.exceptions import InvalidGrant
+from django_apiauth.exceptions import InvalidGrant, NoSigningKey
 from django_apiauth.jwt.access import AccessToken, issue_access_token
+from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RefreshTransport, RevocationReason
+from django_apiauth.monitoring import detectors
 from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
 from django_apiauth.scopes.grants import narrow_grant
 from django_apiauth.scopes.parsing import format_scope
+from django_apiauth.signing_keys.rotation import ensure_active_key
 
 # One description for every refused refresh: which check failed is for the audit trail, not the caller.
 REFUSED = "The refresh token is invalid, expired or revoked."
+
+#: RFC 9068 §2.2 makes ``client_id`` a required claim of every access token. Tokens of the app's own login
+#: endpoint (and of families that predate client ids) name this first-party client; OAuth clients their own.
+FIRST_PARTY_CLIENT_ID = "apiauth-first-party"
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ def issue_family(
     *,
     request: HttpRequest,
     scopes: Iterable[str] = (),
-    client_id: str = "",
+    client_id: str = FIRST_PARTY_CLIENT_ID,
     amr: Iterable[str] = ("pwd",),
     transport: RefreshTransport = RefreshTransport.BODY,
 ) -> TokenPair:
@@ -106,6 +113,7 @@ def rotate(token: object, *, request: HttpRequest, scope: Iterable[str] | None =
     ``REFRESH_REUSE_GRACE``, the immediate predecessor of the family's live token). A consumed token
     revokes its family, and ``refresh_token_reused`` is recorded with the family's user and the caller's IP.
     """
+    lockout.check_allowed("refresh", request)  # a network guessing tokens waits before any query
     if not is_well_formed(token):
         _refuse(_Decision(refused="malformed"), request)
     now = timezone.now()
@@ -116,17 +124,21 @@ def rotate(token: object, *, request: HttpRequest, scope: Iterable[str] | None =
         _refuse(decision, request)
     details = {"family_id": decision.pair.family.sid, "jti": decision.pair.access.jti}
     record_event(EventType.TOKEN_REFRESHED, request=request, user=decision.pair.family.user, details=details)
+    detectors.device_seen(request, decision.pair.family.user, via="refresh")
     return decision.pair
 
 
 def _refuse(decision: _Decision, request: HttpRequest) -> NoReturn:
-    """Record why a refresh failed, then raise: called only once the transaction has committed."""
+    """Record why a refresh failed, count it against the network, then raise: called only once the
+    transaction has committed."""
+    lockout.register_failure("refresh", request)
     family = decision.family
     if decision.reused and family is not None:
         remember_revoked([(family.sid, family.absolute_expires_at)])
         record_event(
             EventType.REFRESH_TOKEN_REUSED, request=request, user=family.user, details={"family_id": family.sid}
         )
+        detectors.refresh_token_reused(request, family.sid, family.user)
     else:
         details = {"kind": "refresh", "reason": decision.refused}
         record_event(EventType.TOKEN_REJECTED, request=request, details=details, aggregate=True)
@@ -205,6 +217,29 @@ def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
     return _Decision(family=family, refused="reused", reused=True)
 
 
+def _access_token(
+    user: Any, family: RefreshTokenFamily, *, scopes: tuple[str, ...], request: HttpRequest
+) -> AccessToken:
+    """The family's access token; the first one issued on an empty key table bootstraps the keys."""
+    client_id = family.client_id or FIRST_PARTY_CLIENT_ID
+    for attempt in (1, 2):
+        try:
+            return issue_access_token(
+                user,
+                scopes=scopes,
+                sid=family.sid,
+                client_id=client_id,
+                amr=family.amr.split(),
+                auth_time=int(family.authenticated_at.timestamp()),
+                request=request,
+            )
+        except NoSigningKey:
+            if attempt == 2:
+                raise
+            ensure_active_key()
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
 @sensitive_variables("raw")
 def issue_pair(
     family: RefreshTokenFamily,
@@ -223,15 +258,7 @@ def issue_pair(
     if parent is not None:
         RefreshTokenFamily.objects.filter(pk=family.pk).update(last_used_at=now)
         family.last_used_at = now
-    access = issue_access_token(
-        user,
-        scopes=scopes,
-        sid=family.sid,
-        client_id=family.client_id or None,
-        amr=family.amr.split(),
-        auth_time=int(family.authenticated_at.timestamp()),
-        request=request,
-    )
+    access = _access_token(user, family, scopes=scopes, request=request)
     expires_in = max(0, int((expires_at - now).total_seconds()))
     scope = format_scope(scopes)
     return TokenPair(access=access, refresh_token=raw, refresh_expires_in=expires_in, family=family, scope=scope)

@@ -24,6 +24,7 @@ from django_apiauth.api_keys.service import (
 from django_apiauth.drf.mfa import RecentMFAToCreateKeys
 from django_apiauth.drf.scopes import scopes_of
 from django_apiauth.http_security.endpoints import Endpoint
+from django_apiauth.throttling.drf import APIKeysRateThrottle
 from django_apiauth.views.api_key_serializers import CreateAPIKeyInput, describe_key
 from django_apiauth.views.base import AppEndpoint
 
@@ -34,6 +35,7 @@ LIST_LIMIT = 500
 class KeyManagementView(AppEndpoint):
     """The signed-in user's own keys; ``AppEndpoint`` refuses API keys as the credential."""
 
+    throttle_classes = [APIKeysRateThrottle]
     apiauth_endpoint = Endpoint.CREDENTIAL  # new and rotated keys are shown here once
     permission_classes = [IsAuthenticated, RecentMFAToCreateKeys]
 

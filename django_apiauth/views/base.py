@@ -4,7 +4,8 @@ A project's ``REST_FRAMEWORK`` settings must not change how our endpoints fail: 
 ``EXCEPTION_HANDLER`` DRF answers our own exceptions with a 500, and with its default parsers a hostile body
 (deep nesting, duplicate keys, a decompression charset) is another 500. So every endpoint of the app answers
 ``{"error", "error_description"}`` (RFC 6749 §5.2's shape) through ``oauth_exception_handler``, reads JSON
-with ``StrictJSONParser``, renders JSON only and is never cached. New endpoints subclass ``AppEndpoint``.
+with ``StrictJSONParser``, renders JSON only and is never cached. Every endpoint is throttled (the ``sessions``
+scope unless it names its own) and answers the ``RateLimit`` headers. New endpoints subclass ``AppEndpoint``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
 from django_apiauth.drf.exceptions import oauth_exception_handler
 from django_apiauth.drf.jwt_authentication import JWTAuthentication
 from django_apiauth.drf.parsers import StrictJSONParser
+from django_apiauth.throttling.drf import SessionsRateThrottle
+from django_apiauth.throttling.headers import apply_rate_limit_headers
 
 #: RFC 6749 §5.1: responses carrying tokens (and, here, any answer of the app) must not be cached.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -48,6 +51,7 @@ class AppEndpoint(APIView):
     parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer]
     permission_classes = [IsAuthenticated]
+    throttle_classes: list[Any] = [SessionsRateThrottle]
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return oauth_exception_handler
@@ -65,4 +69,4 @@ class AppEndpoint(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         for name, value in NO_STORE.items():
             response[name] = value
-        return response
+        return apply_rate_limit_headers(request, response)

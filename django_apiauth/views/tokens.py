@@ -23,6 +23,7 @@ from django_apiauth.refresh import cookies
 from django_apiauth.refresh.revocation import logout_by_refresh_token, logout_everywhere, logout_session
 from django_apiauth.refresh.service import TokenPair, rotate
 from django_apiauth.scopes.parsing import parse_scope
+from django_apiauth.throttling.drf import LoginRateThrottle, RefreshRateThrottle
 from django_apiauth.views.base import AppEndpoint
 from django_apiauth.views.body import json_object, string_field
 
@@ -102,6 +103,7 @@ class LoginView(TokenEndpoint):
     ``"cookie"``) fixes where the family's refresh tokens travel for its whole life.
     """
 
+    throttle_classes = [LoginRateThrottle]
     apiauth_endpoint = Endpoint.CREDENTIAL
 
     @sensitive_variables("data", "password")
@@ -123,6 +125,7 @@ class LoginView(TokenEndpoint):
 class RefreshView(TokenEndpoint):
     """``POST {"refresh_token"}`` (or the cookie) → a new pair; the presented token is consumed."""
 
+    throttle_classes = [RefreshRateThrottle]
     apiauth_endpoint = Endpoint.CREDENTIAL
 
     @sensitive_variables("token")
@@ -149,6 +152,7 @@ class LogoutView(AppEndpoint):
     apiauth_endpoint = Endpoint.CREDENTIAL
 
     permission_classes = [AllowAny]
+    throttle_classes = [RefreshRateThrottle]  # per network: the access token may be expired or absent
 
     def perform_authentication(self, request: Request) -> None:
         """Lazy: a refresh token alone is enough to log out, even when the access token has expired."""

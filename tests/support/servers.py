@@ -55,6 +55,11 @@ def server_database_url(tmp: Path) -> str:
 def project_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "APIAUTH_", "CORS_", "WEB_CLIENT"))}
     env.update(DJANGO_SETTINGS_MODULE="example_project.settings", DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
+    # Every test comes from 127.0.0.1: raise the example project's rate limits and network lockout threshold.
+    env.update(
+        APIAUTH_THROTTLE_RATES="login=100000/min,refresh=100000/min,sessions=100000/min,api_keys=100000/min",
+        APIAUTH_LOCKOUT_IP_FAILURES="100000",
+    )
     env.update(extra)
     return env
 

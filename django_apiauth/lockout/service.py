@@ -1,0 +1,167 @@
+"""The brute-force counters' public API, called by every credential check of the app.
+
+Around a password or MFA-code check (expensive, guessable)::
+
+    attempt = begin("login", request, account=username)   # 429 / 503 before any hashing
+    ...verify...
+    attempt.succeeded()  or  attempt.failed()
+
+``begin`` *reserves* a failure slot atomically before the secret is verified, so a concurrent burst verifies
+at most ``LOCKOUT_FAILURES`` wrong guesses; ``succeeded`` gives the slot back and resets the account's
+counters. Around cheap credentials (API keys, refresh tokens: per network only) call ``check_allowed`` before
+the database work and ``register_failure`` after a refusal. Kinds and what they count:
+
+* ``login``: network+account (soft lock), network (all credentials), account across networks (hard lock past
+  ``LOCKOUT_ACCOUNT_NETWORKS`` distinct networks);
+* ``mfa``: the account;
+* ``api_key``, ``refresh``: the network.
+
+Accounts are identified by a keyed hash of the case-folded username, the same whether or not the account
+exists, so the answers never reveal which accounts exist.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache.backends.base import BaseCache
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+from django_apiauth.client_ip import get_client_ip
+from django_apiauth.conf import apiauth_settings
+from django_apiauth.events.record import record_event
+from django_apiauth.events.sinks import flood_source
+from django_apiauth.exceptions import RateLimited
+from django_apiauth.lockout.cache_store import CacheStore
+from django_apiauth.lockout.policy import Counter, Networks, Verdict, current_timing
+from django_apiauth.lockout.redis_store import RedisStore
+from django_apiauth.models.events import EventType
+from django_apiauth.shared_cache import guarded, shared_cache
+from django_apiauth.throttling.redis_backend import redis_client_of
+
+KINDS = ("login", "mfa", "api_key", "refresh")
+PREFIX = "apiauth:lo"
+REFUSED = "Too many failed attempts; retry later."
+
+
+def store_for(cache: BaseCache) -> RedisStore | CacheStore:
+    client = redis_client_of(cache)
+    return RedisStore(cache, client) if client is not None else CacheStore(cache)
+
+
+def account_id(account: Any) -> str:
+    """A keyed hash of the account's case-folded username (a user object or the name as typed)."""
+    name = account.get_username() if hasattr(account, "get_username") else str(account)
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return salted_hmac("django_apiauth.lockout", folded, algorithm="sha256").hexdigest()[:32]
+
+
+def entries_for(kind: str, network: str, account: Any) -> list[Counter | Networks]:
+    if kind not in KINDS:
+        raise ValueError(f"unknown lockout kind {kind!r}; use one of {KINDS}")
+    per_network = Counter(f"{PREFIX}:ip:{network}", apiauth_settings.LOCKOUT_IP_FAILURES, reset_on_success=False)
+    if kind in ("api_key", "refresh") or account is None:
+        return [per_network]
+    acct = account_id(account)
+    failures = apiauth_settings.LOCKOUT_FAILURES
+    if kind == "mfa":
+        return [Counter(f"{PREFIX}:mfa:{acct}", failures)]
+    networks = apiauth_settings.LOCKOUT_ACCOUNT_NETWORKS
+    return [
+        Counter(f"{PREFIX}:pair:{acct}:{network}", failures),
+        per_network,
+        Networks(f"{PREFIX}:acct:{acct}", networks, network, f"{PREFIX}:net:{network}", acct),
+    ]
+
+
+@dataclass
+class Attempt:
+    """A reserved failure slot; exactly one of ``succeeded`` / ``failed`` should follow."""
+
+    kind: str
+    request: HttpRequest | None
+    entries: Sequence[Counter | Networks] = ()
+    verdict: Verdict | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def succeeded(self) -> None:
+        """Give the slot back and reset the account's counters (the network's keeps its other failures)."""
+        if self.entries:
+            store = store_for(shared_cache())
+            guarded("LOCKOUT", lambda: store.release(self.entries), fallback=None)
+
+    def failed(self) -> None:
+        """The slot stays taken; a counter that reached its threshold records a ``lockout`` event."""
+        if self.verdict is not None:
+            _record_locks(self.kind, self.request, self.entries, self.verdict)
+
+
+def _network(request: HttpRequest | None) -> str:
+    return flood_source(get_client_ip(request) if request is not None else None)
+
+
+def _run(kind: str, request: HttpRequest | None, account: Any, *, reserve: bool) -> Attempt:
+    if not apiauth_settings.LOCKOUT_ENABLED:
+        return Attempt(kind, request)
+    entries = entries_for(kind, _network(request), account)
+    store = store_for(shared_cache())
+    timing = current_timing()
+    verdict = guarded("LOCKOUT", lambda: store.reserve(entries, timing, reserve=reserve), fallback=None)
+    if verdict is None:  # the cache is down and the policy says open: nothing is counted
+        return Attempt(kind, request)
+    return Attempt(kind, request, entries if reserve and verdict.allowed else (), verdict)
+
+
+def _refuse(attempt: Attempt) -> RateLimited:
+    wait = attempt.verdict.wait_ms if attempt.verdict is not None else 1000
+    record_event(EventType.RATE_LIMITED, request=attempt.request, details={"lockout": attempt.kind}, aggregate=True)
+    return RateLimited(REFUSED, retry_after=math.ceil(wait / 1000))
+
+
+def begin(kind: str, request: HttpRequest | None, *, account: Any = None) -> Attempt:
+    """Reserve a failure slot before verifying a secret; raises ``RateLimited`` (429) while the client must
+    wait and ``TemporarilyUnavailable`` (503) when the cache is down and ``LOCKOUT`` fails closed."""
+    attempt = _run(kind, request, account, reserve=True)
+    if attempt.verdict is not None and not attempt.verdict.allowed:
+        raise _refuse(attempt)
+    return attempt
+
+
+def check_allowed(kind: str, request: HttpRequest | None, *, account: Any = None) -> None:
+    """Raise ``RateLimited`` if the client must wait, without counting anything."""
+    attempt = _run(kind, request, account, reserve=False)
+    if attempt.verdict is not None and not attempt.verdict.allowed:
+        raise _refuse(attempt)
+
+
+def register_failure(kind: str, request: HttpRequest | None, *, account: Any = None) -> None:
+    """Count a failure that already happened (a refused API key or refresh token). Never raises ``RateLimited``:
+    the refusal the caller is about to send is the answer."""
+    attempt = _run(kind, request, account, reserve=True)
+    if attempt.verdict is not None and attempt.verdict.allowed:
+        attempt.failed()
+
+
+def _record_locks(kind: str, request: HttpRequest | None, entries: Sequence[Any], verdict: Verdict) -> None:
+    timing = current_timing()
+    for entry, count in zip(entries, verdict.counts, strict=False):
+        excess = count - entry.threshold - (1 if isinstance(entry, Networks) else 0)
+        if excess < 0:
+            continue
+        scope = "account" if isinstance(entry, Networks) or kind == "mfa" else entry.key.split(":")[2]
+        details = {
+            "kind": kind,
+            "scope": {"pair": "network_account", "ip": "network"}.get(scope, scope),
+            "count": count,
+            "wait_seconds": timing.wait_ms(excess) / 1000,
+        }
+        if isinstance(entry, Networks):
+            details["account"] = entry.account
+        elif ":pair:" in entry.key or kind == "mfa":
+            details["account"] = entry.key.split(":")[3]
+        record_event(EventType.LOCKOUT, request=request, details=details, aggregate=True)
