@@ -30,6 +30,7 @@ from django_apiauth.drf.jwt_authentication import JWTAuthentication, StatelessJW
 from django_apiauth.jwt.access import issue_access_token, verify_access_token
 from django_apiauth.jwt.subjects import TokenUser
 from django_apiauth.models.signing_keys import SigningKey
+from django_apiauth.signing_keys.rotation import ensure_active_key
 from django_apiauth.testing import override_apiauth
 
 ALGORITHMS = ("RS256", "ES256", "EdDSA")
@@ -91,6 +92,7 @@ def _best_of_rounds(scenarios: dict[str, Callable[[], Result]]) -> dict[str, Res
 
 
 def _scenarios(algorithm: str, user: User, drf_token: str) -> dict[str, Callable[[], Result]]:
+    ensure_active_key(algorithm)  # the JWT layer reads keys only; creating them is the key lifecycle's job
     token = issue_access_token(user, scopes=["read"]).token
     claims = verify_access_token(token)  # loads the key set once
     bearer = {"Authorization": f"Bearer {token}"}

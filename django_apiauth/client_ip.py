@@ -13,6 +13,7 @@ from functools import lru_cache
 from django.http import HttpRequest
 
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.localcache import register_memo
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -43,6 +44,9 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[IPNetwork, ...]:
         except (TypeError, ValueError):
             continue  # reported by system check apiauth.E006
     return tuple(networks)
+
+
+register_memo("client_ip.trusted_networks", _networks, size="16 proxy lists")
 
 
 def _is_trusted(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:

@@ -47,6 +47,12 @@ class ConfigurationError(ApiAuthError):
     default_description = "The authentication service is misconfigured."
 
 
+class NoSigningKey(ConfigurationError):
+    """No ``active`` signing key of the algorithm exists: the JWT layer reads keys and never creates them."""
+
+    default_description = "No signing key is active."
+
+
 class CrossSiteRequestRejected(ApiAuthError):
     """A cookie-carrying request from a foreign ``Origin`` or without the required CSRF header."""
 

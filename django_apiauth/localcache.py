@@ -1,51 +1,75 @@
-"""A tiny per-process cache with a hard time-to-live, for hot-path lookups with bounded staleness.
+"""The one per-process cache layer: a bounded, optionally time-limited map, and the registry of all of them.
 
-Hot paths (a user behind a JWT, an API key's row) may skip the database for at most ``ttl`` seconds:
-a revoked key or a deactivated user is then refused by every process within that bound, with no
-cross-process invalidation needed. Entries are evicted oldest-first past ``maxsize``.
+Hot paths (the user behind a JWT, an API key's row, a verified token, a parsed key) skip work by
+remembering answers inside one process. Every such memory is a ``LocalCache`` created through
+``local_cache()``, which declares, in one place, how many entries it may hold and how stale an entry may be;
+``docs/caches.md`` lists them all (a test keeps the table and the registry in step).
+
+Design, measured on the request hot path: reads take no lock (one ``dict.get`` and a clock read: the GIL
+makes it atomic); writes, evictions and clears take the cache's lock. Eviction is oldest-first by insertion
+(no reordering on reads, which would need the lock). An entry past its time-to-live is never returned.
+
+``django_apiauth.testing.clear_caches()`` empties every registered cache, for test suites that roll back
+the database between tests (a cached user or key must not outlive its row).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 V = TypeVar("V")
-_MISSING = object()
+_FOREVER = float("inf")
 
 
-class TTLCache(Generic[V]):
-    """Thread-safe ``key -> value`` map whose entries expire ``ttl`` seconds after they were stored."""
+class Clearable(Protocol):
+    def clear(self) -> None: ...
 
-    def __init__(self, maxsize: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
-        self._data: OrderedDict[Hashable, tuple[float, V]] = OrderedDict()
+
+@dataclass(frozen=True)
+class CacheBound:
+    """What a cache promises: at most ``size`` entries, none older than ``staleness``."""
+
+    name: str
+    size: str
+    staleness: str
+    cache: Clearable
+
+
+#: name -> bound of every per-process cache of the package, in registration order.
+registry: dict[str, CacheBound] = {}
+
+
+class LocalCache(Generic[V]):
+    """Thread-safe ``key -> value`` map with a size cap and a per-entry time-to-live."""
+
+    def __init__(self, maxsize: int | Callable[[], int], clock: Callable[[], float] = time.monotonic) -> None:
+        self._data: dict[Hashable, tuple[float, V]] = {}
         self._lock = threading.Lock()
         self._maxsize = maxsize
-        self._clock = clock
+        self.clock = clock
 
     def get(self, key: Hashable) -> V | None:
-        """The live value for ``key``, or ``None`` if absent or expired."""
-        with self._lock:
-            entry = self._data.get(key)
-            if entry is None:
-                return None
-            if entry[0] <= self._clock():
-                del self._data[key]
-                return None
-            return entry[1]
+        """The value stored for ``key`` if its time-to-live has not passed, else ``None``."""
+        entry = self._data.get(key)
+        if entry is None or entry[0] <= self.clock():
+            return None
+        return entry[1]
 
-    def set(self, key: Hashable, value: V, ttl: float) -> None:
-        """Store ``value``; a non-positive ``ttl`` stores nothing (caching disabled)."""
-        if ttl <= 0:
+    def set(self, key: Hashable, value: V, ttl: float | None = None) -> None:
+        """Store ``value`` for ``ttl`` seconds (``None``: until evicted); ``ttl <= 0`` or size 0 store nothing."""
+        limit = self._maxsize() if callable(self._maxsize) else self._maxsize
+        if limit <= 0 or (ttl is not None and ttl <= 0):
             return
+        expires_at = _FOREVER if ttl is None else self.clock() + ttl
         with self._lock:
-            self._data[key] = (self._clock() + ttl, value)
-            self._data.move_to_end(key)
-            while len(self._data) > self._maxsize:
-                self._data.popitem(last=False)
+            self._data.pop(key, None)  # a rewritten entry becomes the newest
+            while len(self._data) >= limit:
+                del self._data[next(iter(self._data))]
+            self._data[key] = (expires_at, value)
 
     def discard(self, key: Hashable) -> None:
         with self._lock:
@@ -57,3 +81,47 @@ class TTLCache(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._data)
+
+
+def register(name: str, cache: Clearable, *, size: str, staleness: str) -> None:
+    """Declare a per-process memory that is not a ``LocalCache`` (a key-set snapshot, a memoised function)."""
+    registry[name] = CacheBound(name=name, size=size, staleness=staleness, cache=cache)
+
+
+class _Memoised(Protocol):
+    def cache_clear(self) -> None: ...
+
+
+class _Memo:
+    """Adapts a ``functools.lru_cache`` function to the registry."""
+
+    def __init__(self, function: _Memoised) -> None:
+        self._function = function
+
+    def clear(self) -> None:
+        self._function.cache_clear()
+
+
+def register_memo(name: str, function: _Memoised, *, size: str) -> None:
+    """Declare a memoised pure function: its entries depend on its arguments only, so they are never stale."""
+    register(name, _Memo(function), size=size, staleness="none needed: a pure function of its arguments")
+
+
+def local_cache(
+    name: str,
+    *,
+    maxsize: int | Callable[[], int],
+    size: str,
+    staleness: str,
+    clock: Callable[[], float] = time.monotonic,
+) -> LocalCache[V]:
+    """A new registered ``LocalCache``; ``size``/``staleness`` are its bounds in words, for the docs table."""
+    cache: LocalCache[V] = LocalCache(maxsize, clock)
+    register(name, cache, size=size, staleness=staleness)
+    return cache
+
+
+def clear_all() -> None:
+    """Empty every registered cache (what ``django_apiauth.testing.clear_caches`` does)."""
+    for bound in list(registry.values()):
+        bound.cache.clear()

@@ -6,10 +6,12 @@ from __future__ import annotations
 def connect_all() -> None:
     """Connect receivers; ``dispatch_uid`` makes repeated calls harmless."""
     from django_apiauth.api_keys import receivers as api_key_receivers
+    from django_apiauth.jwt import receivers as jwt_receivers
     from django_apiauth.login import complete as login_receivers
     from django_apiauth.refresh import receivers as refresh_receivers
 
     _connect_signing_key_bootstrap()
+    jwt_receivers.connect()
     refresh_receivers.connect()
     api_key_receivers.connect()
     login_receivers.connect()

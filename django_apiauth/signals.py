@@ -8,8 +8,12 @@ from django.dispatch import Signal
 #: errors are logged and swallowed so an integration cannot break authentication.
 auth_event_recorded = Signal()
 
-#: Sent after a signing-key rotation (or bootstrap) with ``result`` (a ``RotationResult``).
+#: Sent after a signing-key rotation (or bootstrap) with ``result`` (a ``RotationResult``). The JWT layer
+#: listens to reload its key caches: signing keys never reach into it.
 signing_key_rotated = Signal()
+
+#: Sent after signing keys were retired with ``keys`` (a tuple of ``SigningKey``), for the same reason.
+signing_key_retired = Signal()
 
 #: Sent when a detector sees a suspicious pattern, with ``kind`` (``credential_stuffing``,
 #: ``distributed_guessing``, ``new_device``, ``refresh_token_reuse``, ``api_key_new_network``), ``evidence``

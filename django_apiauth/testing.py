@@ -7,6 +7,18 @@ from typing import Any
 from django.conf import settings
 from django.test.utils import override_settings
 
+from django_apiauth import localcache
+
+
+def clear_caches() -> None:
+    """Empty every per-process cache of the app (users, keys, verified tokens, live sessions...).
+
+    Call it between tests whose database is rolled back or flushed: a user, API key or signing key cached
+    by one test must not be served to the next after its row is gone. The list of caches and their bounds is
+    in ``docs/caches.md``.
+    """
+    localcache.clear_all()
+
 
 class override_apiauth(override_settings):
     """Override single ``APIAUTH`` keys, keeping the rest of the project's dict.

@@ -12,6 +12,8 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
+from django_apiauth.testing import clear_caches
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``postgres``/``redis`` run only against the real services, with a visible skip reason."""
@@ -68,31 +70,14 @@ def is_postgres() -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_jwt_caches() -> Iterator[None]:
-    """Per-process key and user caches must not carry keys or users across tests' database rollbacks."""
-    from django_apiauth.jwt.keystore import key_store
-    from django_apiauth.jwt.signing import private_key_cache
-    from django_apiauth.jwt.subjects import user_cache
-    from django_apiauth.jwt.verified_tokens import verified_tokens
-    from django_apiauth.refresh.revocation import known_live
-
-    clears = (key_store.invalidate, private_key_cache.clear, user_cache.clear, verified_tokens.clear, known_live.clear)
-    for clear in clears:
-        clear()
+def _fresh_local_caches() -> Iterator[None]:
+    """Per-process caches must not carry keys, users or sessions across tests' database rollbacks."""
+    clear_caches()
     yield
-    for clear in clears:
-        clear()
+    clear_caches()
 
 
-# --- API keys (issue 5) -------------------------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def _clear_api_key_cache() -> Iterator[None]:
-    """The per-process key cache must not carry rows from one test into the next."""
-    from django_apiauth.api_keys import cache as api_key_cache
-
-    api_key_cache.clear()
-    yield
-    api_key_cache.clear()
+# --- API keys -----------------------------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "corsheaders",
     "django_apiauth",
-    "example_project",
+    "example_project",  # only for the example project's own pages and commands (tests/test_web_client_page.py)
 ]
 
 MIDDLEWARE = [
@@ -39,7 +39,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
-ROOT_URLCONF = "example_project.urls"
+ROOT_URLCONF = "tests.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -79,7 +79,7 @@ REST_FRAMEWORK = {
 }
 
 APIAUTH: dict[str, object] = {}
-# API keys (issue 5)
+# API keys
 APIAUTH.update(
     API_KEY_PEPPER="tests-only-api-key-pepper-0c1d2e3f4a5b6c7d8e9f",
     SCOPES={

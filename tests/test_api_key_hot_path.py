@@ -20,7 +20,6 @@ from rest_framework.test import APIClient
 from django_apiauth.api_keys import cache as key_cache
 from django_apiauth.api_keys.hashing import derived_pepper, hash_secret
 from django_apiauth.api_keys.service import IssuedKey, revoke_api_key, rotate_api_key
-from django_apiauth.localcache import TTLCache
 from django_apiauth.models import APIKey, AuthEvent
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +38,7 @@ class FakeClock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """Drive the per-process key cache with a hand-moved clock (time-machine leaves ``monotonic`` alone)."""
     fake = FakeClock()
-    monkeypatch.setattr(key_cache, "verified_keys", TTLCache(clock=fake))
+    monkeypatch.setattr(key_cache.verified_keys, "clock", fake)
     return fake
 
 

@@ -45,7 +45,7 @@ def worker() -> Iterator[Worker]:
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
     with subprocess.Popen(
-        [sys.executable, "-m", "tests.api_key_worker"],
+        [sys.executable, "-m", "tests.support.api_key_worker"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,

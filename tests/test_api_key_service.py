@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +24,7 @@ from django_apiauth.api_keys.service import (
 from django_apiauth.models import APIKey, AuthEvent, EventType
 from django_apiauth.scopes.registry import translate_legacy_rule
 from django_apiauth.scopes.rules import user_meets
+from tests.support.threads import run_in_threads
 
 
 @pytest.mark.django_db
@@ -121,27 +121,6 @@ def test_owned_lookups(issue_key: Callable[..., IssuedKey], user: User, password
 
 
 # --- concurrency (PostgreSQL only) -----------------------------------------------------------------------------
-
-
-def run_in_threads(count: int, target: Callable[[], Any]) -> list[Any]:
-    barrier = threading.Barrier(count)
-    results: list[Any] = []
-
-    def worker() -> None:
-        barrier.wait()
-        try:
-            results.append(target())
-        except Exception as exc:
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.mark.postgres

@@ -19,7 +19,17 @@ from rest_framework.test import APIClient
 
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.refresh import RefreshTokenFamily
-from tests.refresh_support import LOGIN, LOGOUT, LOGOUT_ALL, PASSWORD, REFRESH, SESSIONS, bearer, login_pair, refresh
+from tests.support.refresh_tokens import (
+    LOGIN,
+    LOGOUT,
+    LOGOUT_ALL,
+    PASSWORD,
+    REFRESH,
+    SESSIONS,
+    bearer,
+    login_pair,
+    refresh,
+)
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"

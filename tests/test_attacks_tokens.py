@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from django_apiauth.jwt.claims import is_number
 from django_apiauth.models import APIKey
-from tests.jwt_support import active_key, b64, forge, standard_claims
+from tests.support.jwt_tokens import active_key, b64, forge, standard_claims
 
 pytestmark = pytest.mark.django_db
 LIST = "/auth/api-keys/"

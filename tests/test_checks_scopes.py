@@ -82,12 +82,12 @@ def test_unknown_login_scope_warns() -> None:
 
 
 def test_url_walk_reports_unknown_required_scopes() -> None:
-    assert "apiauth.E083" in _ids({"SCOPES": {"read": GOOD["read"]}}, urlconf="example_project.urls")
-    assert "apiauth.E083" not in _ids({"SCOPES": GOOD}, urlconf="example_project.urls")
+    assert "apiauth.E083" in _ids({"SCOPES": {"read": GOOD["read"]}}, urlconf="tests.urls")
+    assert "apiauth.E083" not in _ids({"SCOPES": GOOD}, urlconf="tests.urls")
 
 
 def test_url_walk_reports_a_bare_string(settings: Any) -> None:
-    from example_project.views import Reports
+    from tests.support.views import Reports
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Reports, "required_scopes", "reports:read")
@@ -97,6 +97,6 @@ def test_url_walk_reports_a_bare_string(settings: Any) -> None:
 
 
 def test_url_walk_sees_nested_includes_once() -> None:
-    with override_settings(ROOT_URLCONF="tests.scopes_urls", APIAUTH={"SCOPES": {}}):
+    with override_settings(ROOT_URLCONF="tests.support.scopes_urls", APIAUTH={"SCOPES": {}}):
         found = scope_checks.check_required_scopes()
     assert len(found) == 1  # the same view routed twice, through an include, is reported once

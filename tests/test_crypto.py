@@ -11,13 +11,14 @@ from django.test import override_settings
 
 from django_apiauth.crypto import encryption, jwk, keys
 from django_apiauth.exceptions import ConfigurationError
-from django_apiauth.jwt.access import issue_access_token, verify_access_token
-from django_apiauth.jwt.keystore import key_store
-from django_apiauth.jwt.signing import private_key_cache
+from django_apiauth.jwt.access import verify_access_token
 from django_apiauth.models.signing_keys import SigningKey
+from django_apiauth.signing_keys import encryption as at_rest
 from django_apiauth.signing_keys.material import load_private_material
 from django_apiauth.signing_keys.reencryption import reencrypt_private_keys
 from django_apiauth.signing_keys.rotation import ensure_active_key
+from django_apiauth.testing import clear_caches
+from tests.support.jwt_tokens import issue_access_token
 
 RFC_7638_KEY = {
     "kty": "RSA",
@@ -83,41 +84,53 @@ def test_hmac_secrets_are_random_and_long_enough() -> None:
 
 
 def test_encrypt_decrypt_round_trip_and_ciphertext_is_not_plaintext() -> None:
-    token = encryption.encrypt(b"-----BEGIN PRIVATE KEY-----")
+    token = at_rest.encrypt_private(b"-----BEGIN PRIVATE KEY-----")
     assert "PRIVATE" not in token
-    assert encryption.decrypt(token) == b"-----BEGIN PRIVATE KEY-----"
+    assert at_rest.decrypt_private(token) == b"-----BEGIN PRIVATE KEY-----"
+
+
+def test_pure_encryption_uses_only_the_keys_it_is_given() -> None:
+    """``crypto`` reads no settings: the same call with other keys cannot decrypt."""
+    first, second = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    token = encryption.encrypt(b"material", (first,))
+    assert encryption.decrypt(token, (second, first)) == b"material"
+    assert encryption.decrypt(encryption.reencrypt(token, (second, first)), (second,)) == b"material"
+    with pytest.raises(encryption.KeyDecryptionError):
+        encryption.decrypt(token, (second,))
+    with pytest.raises(ValueError, match="Fernet"):
+        encryption.multi_fernet(("é" * 44,))
 
 
 def test_unknown_key_fails_with_a_message_naming_no_secret(apiauth: Callable[..., None]) -> None:
-    token = encryption.encrypt(b"secret")
+    token = at_rest.encrypt_private(b"secret")
     other = Fernet.generate_key().decode()
     apiauth(KEY_ENCRYPTION_KEYS=[other])
     with pytest.raises(encryption.KeyDecryptionError) as info:
-        encryption.decrypt(token)
+        at_rest.decrypt_private(token)
     assert other not in str(info.value)
     with pytest.raises(encryption.KeyDecryptionError):
-        encryption.reencrypt(token)
+        at_rest.reencrypt_private(token)
     with pytest.raises(encryption.KeyDecryptionError):
-        encryption.decrypt("not ascii é")
+        at_rest.decrypt_private("not ascii é")
 
 
 def test_invalid_configured_key_is_a_configuration_error(apiauth: Callable[..., None]) -> None:
     apiauth(KEY_ENCRYPTION_KEYS=["too-short"])
     with pytest.raises(ConfigurationError):
-        encryption.encrypt(b"x")
+        at_rest.encrypt_private(b"x")
 
 
-def test_fallback_is_derived_from_secret_key_and_its_fallbacks(apiauth: Callable[..., None]) -> None:
+def test_fallback_is_derived_from_secret_key_and_its_fallbacks(apiauth: Callable[..., None], settings: object) -> None:
     apiauth(KEY_ENCRYPTION_KEYS=[])
-    assert encryption.uses_derived_keys()
     with override_settings(SECRET_KEY="old-secret-" + "x" * 40):
-        token = encryption.encrypt(b"material")
+        assert at_rest.configured_keys() == (encryption.derive_fernet_key("old-secret-" + "x" * 40),)
+        token = at_rest.encrypt_private(b"material")
     assert encryption.derive_fernet_key("old-secret-" + "x" * 40) != "old-secret-" + "x" * 40
     with override_settings(SECRET_KEY="new-secret-" + "y" * 40, SECRET_KEY_FALLBACKS=["old-secret-" + "x" * 40]):
-        assert encryption.decrypt(token) == b"material"
-        assert encryption.decrypt(encryption.reencrypt(token)) == b"material"
+        assert at_rest.decrypt_private(token) == b"material"
+        assert at_rest.decrypt_private(at_rest.reencrypt_private(token)) == b"material"
     with override_settings(SECRET_KEY="new-secret-" + "y" * 40), pytest.raises(encryption.KeyDecryptionError):
-        encryption.decrypt(token)
+        at_rest.decrypt_private(token)
 
 
 @pytest.mark.django_db
@@ -133,16 +146,15 @@ def test_rotating_key_encryption_keys_keeps_every_signing_key_usable(
     apiauth(JWT_ALLOW_HS256=True)
     ensure_active_key("HS256")
     apiauth(KEY_ENCRYPTION_KEYS=[new_key, old_key])
-    private_key_cache.clear()
+    clear_caches()
     for key in SigningKey.objects.all():
-        assert load_private_material(key)
+        assert load_private_material(key.algorithm, key.private_key_ciphertext)
     token = issue_access_token(user).token
     assert reencrypt_private_keys() == SigningKey.objects.count()
     apiauth(KEY_ENCRYPTION_KEYS=[new_key])
-    private_key_cache.clear()
-    key_store.invalidate()
+    clear_caches()
     for key in SigningKey.objects.all():
-        assert load_private_material(key)
+        assert load_private_material(key.algorithm, key.private_key_ciphertext)
     assert verify_access_token(token)
     assert verify_access_token(issue_access_token(user).token)
 

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _example_scopes(apiauth: Any) -> None:
+def _example_scopes(apiauth: Any, settings: Any) -> None:
+    settings.ROOT_URLCONF = "example_project.urls"  # the example's own views (the suite has its own URLconf)
     apiauth(SCOPES=example_settings.APIAUTH["SCOPES"], LOGIN_SCOPES=example_settings.APIAUTH["LOGIN_SCOPES"])
 
 

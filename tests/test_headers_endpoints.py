@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from tests.refresh_support import login_pair
+from tests.support.refresh_tokens import login_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,12 @@ ENDPOINTS: list[tuple[str, str, str, str]] = [
     ("<unrouted>", "get", "/no/such/page/", "api"),
 ]
 PERMISSIONS_FEATURES_OFF = ("camera=()", "geolocation=()", "microphone=()", "payment=()", "usb=()")
+
+
+@pytest.fixture(autouse=True)
+def _example_project_urls(settings: Any) -> None:
+    """The table covers the example project's routes, so these tests use its URLconf (the suite has its own)."""
+    settings.ROOT_URLCONF = "example_project.urls"
 
 
 def _routes(patterns: list[Any], prefix: str = "") -> set[str]:

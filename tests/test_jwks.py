@@ -10,11 +10,10 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from django_apiauth.jwt.access import issue_access_token
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import rotate
-from tests.jwt_support import active_key
+from tests.support.jwt_tokens import active_key, issue_access_token
 
 pytestmark = pytest.mark.django_db
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}

@@ -25,14 +25,12 @@ from django_apiauth.drf.jwt_authentication import JWTAuthentication, StatelessJW
 from django_apiauth.drf.scopes import HasScope
 from django_apiauth.exceptions import InvalidToken
 from django_apiauth.jwt import subjects
-from django_apiauth.jwt.access import issue_access_token
-from django_apiauth.localcache import TTLCache
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.signing_keys import SigningKeyState
 from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import rotate
-from example_project.urls import urlpatterns as example_urlpatterns
-from tests.jwt_support import active_key, b64, b64json, forge, keys_in, standard_claims
+from tests.support.jwt_tokens import active_key, b64, b64json, forge, issue_access_token, keys_in, standard_claims
+from tests.urls import urlpatterns as suite_urlpatterns
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +65,7 @@ class HookedView(APIView):
 
 
 urlpatterns = [
-    *example_urlpatterns,
+    *suite_urlpatterns,
     path("test/stateless/", StatelessWhoAmI.as_view()),
     path("test/scoped/", ScopedView.as_view()),
     path("test/hooked/", HookedView.as_view()),
@@ -161,7 +159,7 @@ def test_deactivated_user_is_refused_within_the_cache_ttl(
     api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = FakeClock()
-    monkeypatch.setattr(subjects, "user_cache", TTLCache(clock=clock))
+    monkeypatch.setattr(subjects.user_cache, "clock", clock)
     bearer(api_client, issue_access_token(user).token)
     assert api_client.get("/api/whoami/").status_code == 200
     User.objects.filter(pk=user.pk).update(is_active=False)

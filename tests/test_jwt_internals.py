@@ -12,9 +12,8 @@ from rest_framework.response import Response
 from django_apiauth.crypto import keys
 from django_apiauth.drf.exceptions import _add_bearer_error
 from django_apiauth.jwt import algorithms, codec, errors
-from django_apiauth.jwt.access import issue_access_token
 from django_apiauth.jwt.keystore import KeyStore
-from django_apiauth.jwt.signing import SigningMaterial, _PrivateKeyCache, private_key_cache
+from django_apiauth.jwt.signing import SigningMaterial, private_keys
 from django_apiauth.jwt.subjects import TokenUser
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.signing_keys import locking
@@ -22,6 +21,7 @@ from django_apiauth.signing_keys.bootstrap import bootstrap_after_migrate
 from django_apiauth.signing_keys.material import load_private_material, new_signing_key
 from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import ensure_active_key, rotate
+from tests.support.jwt_tokens import issue_access_token
 
 
 def test_unsupported_algorithm_is_a_value_error() -> None:
@@ -43,15 +43,16 @@ def test_decode_verified_checks_size_itself() -> None:
 
 
 @pytest.mark.django_db
-def test_known_header_memory_is_capped(user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(codec, "_KNOWN_HEADERS_MAX", 2)
-    codec._known_headers.clear()
-    codec._known_headers.update({"a": ("RS256", "x"), "b": ("RS256", "y")})
+def test_known_header_memory_is_capped(user: Any) -> None:
     from django_apiauth.jwt.access import verify_access_token
 
+    for index in range(64):
+        codec.known_headers.set(f"h{index}", ("RS256", "x"))
     token = issue_access_token(user).token
     verify_access_token(token)
-    assert list(codec._known_headers) == [token.split(".")[0]]
+    assert len(codec.known_headers) == 64
+    assert codec.known_headers.get("h0") is None  # the oldest made room
+    assert codec.known_headers.get(token.split(".")[0]) is not None
 
 
 @pytest.mark.django_db
@@ -88,15 +89,11 @@ def test_token_user_is_a_permissionless_user() -> None:
 @pytest.mark.django_db
 def test_signing_material_repr_and_private_cache_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     key = ensure_active_key()
-    material = SigningMaterial(key.kid, key.algorithm, load_private_material(key))
+    material = SigningMaterial(key.kid, key.algorithm, load_private_material(key.algorithm, key.private_key_ciphertext))
     assert repr(material) == f"SigningMaterial(kid={key.kid!r}, algorithm='RS256')"
-    monkeypatch.setattr("django_apiauth.jwt.signing._MAX_CACHED", 1)
-    cache = _PrivateKeyCache()
-    cache.get_or_load(key.kid, key.algorithm, key.private_key_ciphertext)
-    upcoming = SigningKey.objects.get(algorithm="RS256", state=SigningKeyState.NEXT)
-    cache.get_or_load(upcoming.kid, upcoming.algorithm, upcoming.private_key_ciphertext)
-    assert list(cache._keys) == [upcoming.kid]
-    private_key_cache.clear()
+    for index in range(20):
+        private_keys.set(f"kid-{index}", object())
+    assert len(private_keys) == 16
 
 
 @pytest.mark.django_db
@@ -108,7 +105,7 @@ def test_published_and_retired_material() -> None:
     old.refresh_from_db()
     assert not old.is_published
     with pytest.raises(ValueError, match="retired"):
-        load_private_material(old)
+        load_private_material(old.algorithm, old.private_key_ciphertext)
 
 
 @pytest.mark.django_db

@@ -12,17 +12,19 @@ import time_machine
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
-from django_apiauth.exceptions import ConfigurationError, InvalidToken
-from django_apiauth.jwt import codec, errors
-from django_apiauth.jwt.access import AccessToken, issue_access_token, verify_access_token
+from django_apiauth.exceptions import ConfigurationError, InvalidToken, NoSigningKey
+from django_apiauth.jwt import access, codec, errors
+from django_apiauth.jwt.access import AccessToken, verify_access_token
 from django_apiauth.jwt.keystore import KeyStore, key_store
 from django_apiauth.jwt.verified_tokens import verified_tokens
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
+from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
 from django_apiauth.signing_keys.material import new_signing_key
 from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import rotate
-from tests.jwt_support import active_key, forge, standard_claims
+from tests.support.jwt_tokens import active_key, forge, issue_access_token, standard_claims
 
 pytestmark = pytest.mark.django_db
 ALGORITHMS = ["RS256", "ES256", "EdDSA"]
@@ -59,12 +61,25 @@ def test_optional_claims_are_omitted_when_not_given(user: User) -> None:
     assert set(claims) == {"iss", "sub", "aud", "exp", "iat", "jti"}
 
 
-def test_issuance_bootstraps_a_key_on_an_empty_table(user: User) -> None:
+def test_the_jwt_layer_never_creates_keys_the_login_service_does(user: User, password: str) -> None:
+    """Signing keys own their lifecycle: issuance reads the active key; the first login bootstraps keys."""
     SigningKey.objects.all().delete()
-    issued = issue_access_token(user)
+    with pytest.raises(NoSigningKey):
+        access.issue_access_token(user)
+    assert not SigningKey.objects.exists()
+    login = APIClient().post("/auth/login/", {"username": "alice", "password": password}, format="json")
+    assert login.status_code == 200
     states = sorted(SigningKey.objects.values_list("state", flat=True))
     assert states == ["active", "next"]
-    assert _header(issued.token)["kid"] == SigningKey.objects.get(state="active").kid
+    assert _header(login.json()["access_token"])["kid"] == SigningKey.objects.get(state="active").kid
+
+
+def test_login_and_refresh_tokens_name_the_first_party_client(user: User, password: str) -> None:
+    """RFC 9068 §2.2: ``client_id`` is required in every access token; the login endpoint is a first-party client."""
+    login = APIClient().post("/auth/login/", {"username": "alice", "password": password}, format="json").json()
+    refreshed = APIClient().post("/auth/refresh/", {"refresh_token": login["refresh_token"]}, format="json").json()
+    for token in (login["access_token"], refreshed["access_token"]):
+        assert verify_access_token(token)["client_id"] == FIRST_PARTY_CLIENT_ID
 
 
 def test_access_token_repr_hides_the_token(user: User) -> None:
@@ -299,14 +314,15 @@ def test_garbage_never_enters_the_memory() -> None:
 
 
 def test_only_headers_naming_a_known_key_are_remembered(user: User) -> None:
-    codec._known_headers.clear()
+    codec.known_headers.clear()
     for i in range(100):
         with pytest.raises(errors.UnknownSigningKey):
             verify_access_token(forge(standard_claims(), header={"alg": "RS256", "kid": f"k{i}", "typ": "at+jwt"}))
-    assert codec._known_headers == {}
+    assert len(codec.known_headers) == 0
     token = issue_access_token(user).token
     verify_access_token(token)
-    assert list(codec._known_headers) == [token.split(".")[0]]
+    assert len(codec.known_headers) == 1
+    assert codec.known_headers.get(token.split(".")[0]) is not None
 
 
 def test_oversized_tokens_are_refused_before_any_work(django_assert_num_queries: Callable[..., Any]) -> None:

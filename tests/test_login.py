@@ -15,7 +15,7 @@ from django_apiauth.jwt.access import verify_access_token
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.refresh import RefreshToken
 from django_apiauth.refresh.tokens import token_digest
-from tests.refresh_support import LOGIN, login, login_pair, only_family
+from tests.support.refresh_tokens import LOGIN, login, login_pair, only_family
 
 pytestmark = pytest.mark.django_db
 

@@ -75,7 +75,7 @@ def test_backup_code_use_is_recorded_with_the_count_left(enrolled: Any, user: Us
 def test_login_lists_backup_codes_only_while_some_are_left(enrolled: Any) -> None:
     from rest_framework.test import APIClient
 
-    from tests.refresh_support import login
+    from tests.support.refresh_tokens import login
 
     assert login(APIClient()).json()["methods"] == ["totp", "backup_code"]
     for code in enrolled.backup_codes:
@@ -168,10 +168,23 @@ def test_django_otp_verify_token_and_user_has_device_see_the_devices(enrolled: A
 def test_an_unconfirmed_device_does_not_gate_login(user: User) -> None:
     from rest_framework.test import APIClient
 
-    from tests.refresh_support import login
     from tests.support.mfa import signed_in, start
+    from tests.support.refresh_tokens import login
 
     client, _ = signed_in()
     start(client)
     assert not django_otp.user_has_device(user)
     assert "access_token" in login(APIClient()).json()
+
+
+def test_wrong_codes_fill_the_accounts_brute_force_counter(enrolled: Any, apiauth: Callable[..., None]) -> None:
+    apiauth(MFA_THROTTLE_FACTOR=0, MFA_TOKEN_MAX_ATTEMPTS=50, LOCKOUT_FAILURES=3)
+    wrong = "000000" if enrolled.code() != "000000" else "111111"
+    assert verify(mfa_token(), wrong).status_code == 400
+    assert verify(mfa_token(), enrolled.code()).status_code == 200  # a success gives the slots back
+    for _ in range(3):
+        assert verify(mfa_token(), wrong).status_code == 400
+    waiting = verify(mfa_token(), enrolled.code(1))
+    assert waiting.status_code == 429
+    assert waiting.json()["error"] == "rate_limited"
+    assert int(waiting["Retry-After"]) >= 1

@@ -20,8 +20,8 @@ from rest_framework.test import APIClient
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.mfa import BackupCodeDevice, TOTPDevice
 from django_apiauth.models.refresh import RefreshTokenFamily
-from tests.refresh_support import PASSWORD, bearer, login_pair
 from tests.support.mfa import CONFIRM, MFA, TOTP, enrol, signed_in, start
+from tests.support.refresh_tokens import PASSWORD, bearer, login_pair
 
 pytestmark = pytest.mark.django_db
 

@@ -25,9 +25,9 @@ from django_apiauth.mfa.enrolment import disable_mfa
 from django_apiauth.models.mfa import BackupCodeDevice, MFAChallenge, TOTPDevice
 from django_apiauth.refresh.reauthentication import reauthenticate_session
 from django_apiauth.refresh.revocation import revoke_other_sessions
-from tests.jwt_support import forge, standard_claims
-from tests.refresh_support import bearer, login_pair
+from tests.support.jwt_tokens import forge, standard_claims
 from tests.support.mfa import STEP_UP, enrol
+from tests.support.refresh_tokens import bearer, login_pair
 
 pytestmark = pytest.mark.django_db
 

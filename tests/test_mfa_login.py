@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from django_apiauth.jwt.access import verify_access_token
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.mfa import MFAChallenge
-from tests.refresh_support import LOGIN, PASSWORD, bearer, login, login_pair, refresh
 from tests.support.mfa import MFA, enrol, mfa_token, verify
+from tests.support.refresh_tokens import LOGIN, PASSWORD, bearer, login, login_pair, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -230,7 +230,7 @@ def test_wrong_password_of_an_mfa_user_is_the_usual_401(enrolled: Any) -> None:
 
 
 def test_the_mfa_token_is_stored_only_as_a_digest(enrolled: Any) -> None:
-    from tests.refresh_support import all_stored_text
+    from tests.support.refresh_tokens import all_stored_text
 
     token = mfa_token()
     assert token not in all_stored_text(MFAChallenge._meta.db_table)

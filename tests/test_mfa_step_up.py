@@ -20,8 +20,8 @@ from django_apiauth.drf.mfa import RequireMFA
 from django_apiauth.jwt.access import verify_access_token
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.mfa import BackupCodeDevice, TOTPDevice
-from tests.refresh_support import bearer, login_pair, refresh
 from tests.support.mfa import BACKUP_CODES, STEP_UP, TOTP, enrol, mfa_token, verify
+from tests.support.refresh_tokens import bearer, login_pair, refresh
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,8 @@ from django_apiauth.crypto.encryption import KeyDecryptionError
 from django_apiauth.mfa.enrolment import TOTPEnrolment
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.mfa import BackupCode, BackupCodeDevice, MFAChallenge, TOTPDevice
-from tests.refresh_support import all_stored_text
 from tests.support.mfa import enrol, mfa_token, verify
+from tests.support.refresh_tokens import all_stored_text
 
 pytestmark = pytest.mark.django_db
 MFA_TABLES = [model._meta.db_table for model in (TOTPDevice, BackupCodeDevice, BackupCode, MFAChallenge)]

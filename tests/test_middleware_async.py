@@ -45,7 +45,7 @@ def frozen_local_caches(monkeypatch: pytest.MonkeyPatch) -> None:
     from django_apiauth.refresh.revocation import known_live
 
     for cache in (verified_keys, user_cache, known_live):
-        monkeypatch.setattr(cache, "_clock", lambda: 1_000.0)
+        monkeypatch.setattr(cache, "clock", lambda: 1_000.0)
 
 
 def _request(**headers: str) -> Any:

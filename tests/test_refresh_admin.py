@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.revocation import is_session_revoked
-from tests.refresh_support import login_pair, refresh
+from tests.support.refresh_tokens import login_pair, refresh
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/apiauth/refreshtokenfamily/"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from django_apiauth.models.refresh import RefreshToken
-from tests.refresh_support import LOGIN, LOGOUT, REFRESH, login_pair, refresh
+from tests.support.refresh_tokens import LOGIN, LOGOUT, REFRESH, login_pair, refresh
 
 pytestmark = pytest.mark.django_db
 TEN_KB = "A" * 10_240

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 from rest_framework.test import APIClient
 
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.tokens import token_digest
-from tests.refresh_support import login_pair, refresh
+from tests.support.refresh_tokens import login_pair, refresh
+from tests.support.threads import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 20
@@ -22,26 +21,7 @@ THREADS = 20
 
 def race(token: str, threads: int = THREADS) -> list[Any]:
     """``threads`` clients post ``token`` to ``refresh/`` released together; returns their responses."""
-    barrier = threading.Barrier(threads)
-    responses: list[Any] = []
-    lock = threading.Lock()
-
-    def one() -> None:
-        client = APIClient()
-        try:
-            barrier.wait()
-            response = refresh(client, token)
-            with lock:
-                responses.append(response)
-        finally:
-            connection.close()  # each thread opened its own connection
-
-    workers = [threading.Thread(target=one) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return responses
+    return run_in_threads(threads, lambda: refresh(APIClient(), token))
 
 
 def statuses(responses: list[Any]) -> list[int]:

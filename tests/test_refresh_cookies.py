@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from django_apiauth.models.refresh import RefreshToken, RevocationReason
 from django_apiauth.refresh.tokens import token_digest
-from tests.refresh_support import LOGIN, LOGOUT, PASSWORD, REFRESH, login, only_family, refresh
+from tests.support.refresh_tokens import LOGIN, LOGOUT, PASSWORD, REFRESH, login, only_family, refresh
 
 pytestmark = pytest.mark.django_db
 CSRF = {"HTTP_X_REQUESTED_WITH": "fetch"}

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily
-from tests.refresh_support import LOGOUT, login_pair, refresh
+from tests.support.refresh_tokens import LOGOUT, login_pair, refresh
 
 pytestmark = pytest.mark.django_db
 

@@ -18,11 +18,12 @@ from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
 from django_apiauth.exceptions import InvalidToken
-from django_apiauth.jwt.access import issue_access_token, verify_access_token
+from django_apiauth.jwt.access import verify_access_token
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.refresh import RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.revocation import check_session_not_revoked, is_session_revoked
-from tests.refresh_support import LOGOUT, LOGOUT_ALL, SESSIONS, bearer, login_pair, refresh
+from tests.support.jwt_tokens import issue_access_token
+from tests.support.refresh_tokens import LOGOUT, LOGOUT_ALL, SESSIONS, bearer, login_pair, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -184,11 +185,10 @@ class TestLocalLiveCache:
 
     @pytest.fixture
     def clock(self, monkeypatch: pytest.MonkeyPatch) -> list[float]:
-        from django_apiauth.localcache import TTLCache
         from django_apiauth.refresh import revocation
 
         now = [1000.0]
-        monkeypatch.setattr(revocation, "known_live", TTLCache(clock=lambda: now[0]))
+        monkeypatch.setattr(revocation.known_live, "clock", lambda: now[0])
         return now
 
     def _revoke_elsewhere(self, sid: str) -> None:

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from django_apiauth.jwt.access import verify_access_token
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
-from tests.refresh_support import all_stored_text, login_pair, only_family, refresh
+from tests.support.refresh_tokens import all_stored_text, login_pair, only_family, refresh
 
 pytestmark = pytest.mark.django_db
 REUSED = {"error": "invalid_grant", "error_description": "The refresh token is invalid, expired or revoked."}

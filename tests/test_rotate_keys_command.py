@@ -16,9 +16,9 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from django_apiauth.jwt.access import issue_access_token
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.signing_keys.rotation import ensure_active_key, rotate
+from tests.support.jwt_tokens import issue_access_token
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +144,7 @@ def test_unsupported_configured_algorithm_is_a_command_error(apiauth: Callable[.
 
 def test_exit_codes_from_the_command_line() -> None:
     """Cron sees 2 for usage errors (argparse): an unknown algorithm and a malformed duration alike."""
-    env = {"DJANGO_SETTINGS_MODULE": "example_project.settings", "DATABASE_URL": "sqlite:///:memory:", "PATH": ""}
+    env = {"DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": "sqlite:///:memory:", "PATH": ""}
     manage = [sys.executable, str(ROOT / "manage.py"), "rotate_keys"]
     usage = subprocess.run([*manage, "--algorithm", "nope"], capture_output=True, env=env, cwd=ROOT, check=False)  # noqa: S603
     assert usage.returncode == 2

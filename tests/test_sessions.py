@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.refresh import RefreshTokenFamily, RevocationReason
-from tests.refresh_support import LOGOUT, LOGOUT_ALL, SESSIONS, bearer, login_pair, refresh
+from tests.support.refresh_tokens import LOGOUT, LOGOUT_ALL, SESSIONS, bearer, login_pair, refresh
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from django_apiauth.models.events import AuthEvent, EventType
@@ -20,6 +19,7 @@ from django_apiauth.signing_keys.bootstrap import bootstrap_after_migrate
 from django_apiauth.signing_keys.material import load_private_material, new_signing_key
 from django_apiauth.signing_keys.retirement import retire_expired, retire_keys, retirement_cutoff
 from django_apiauth.signing_keys.rotation import ensure_active_key, rotate, rotation_due
+from tests.support.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db
 ACTIVE, NEXT, RETIRING, RETIRED = (
@@ -61,7 +61,7 @@ def test_private_key_is_ciphertext_and_absent_from_repr(empty_table: None) -> No
     assert b"PRIVATE KEY" not in SigningKey.objects.values_list("private_key_ciphertext", flat=True)[0].encode()
     assert stored.private_key_ciphertext not in repr(stored) + str(stored)
     assert repr(stored) == f"<SigningKey kid={key.kid!r} algorithm='RS256' state='active'>"
-    assert load_private_material(stored)  # and it decrypts
+    assert load_private_material(stored.algorithm, stored.private_key_ciphertext)  # and it decrypts
 
 
 def test_kid_is_the_rfc_7638_thumbprint(empty_table: None) -> None:
@@ -218,24 +218,8 @@ def test_migrate_command_bootstraps(empty_table: None, capsys: pytest.CaptureFix
 
 
 def _in_threads(count: int, work: Callable[[], Any]) -> list[BaseException]:
-    barrier = threading.Barrier(count)
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            work()
-        except BaseException as exc:  # reported to the test
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return failures
+    """The failures among ``count`` simultaneous runs of ``work``."""
+    return [r for r in run_in_threads(count, work) if isinstance(r, BaseException)]
 
 
 @pytest.mark.postgres

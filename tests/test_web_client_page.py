@@ -31,6 +31,12 @@ DOM_CONTRACT = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _example_project_urls(settings: Any) -> None:
+    """These tests are about the example project's pages, so they use its URLconf (the suite has its own)."""
+    settings.ROOT_URLCONF = "example_project.urls"
+
+
 class _Inline(HTMLParser):
     """Collects what a strict CSP would block: inline scripts, event-handler and style attributes."""
 

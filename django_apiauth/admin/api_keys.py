@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -29,7 +29,7 @@ from django_apiauth.api_keys.service import (
     update_api_key,
 )
 from django_apiauth.conf import apiauth_settings
-from django_apiauth.models.api_keys import APIKey, APIKeyState
+from django_apiauth.models.api_keys import APIKey, APIKeyState, state_filter
 
 #: The key created by a request, from ``save_form`` to ``response_add`` of the same request; weak, so the
 #: plaintext dies with the request even if rendering fails.
@@ -44,15 +44,10 @@ class StateFilter(admin.SimpleListFilter):
         return [(state.value, str(state.label)) for state in APIKeyState]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        now = timezone.now()
-        live = Q(revoked_at__isnull=True)
-        if self.value() == APIKeyState.REVOKED:
-            return queryset.filter(revoked_at__isnull=False)
-        if self.value() == APIKeyState.EXPIRED:
-            return queryset.filter(live, expires_at__lte=now)
-        if self.value() == APIKeyState.ACTIVE:
-            return queryset.filter(live).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        return queryset
+        value = self.value()
+        if value not in APIKeyState.values:
+            return queryset
+        return queryset.filter(state_filter(APIKeyState(value), timezone.now()))
 
 
 @admin.register(APIKey)

@@ -15,10 +15,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from django_apiauth.events.record import record_event
-from django_apiauth.models.events import EventType
-from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
-from django_apiauth.refresh.revocation import revoke_families
+from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily
+from django_apiauth.refresh.revocation import revoke_families_by_admin
 
 
 class RefreshTokenInline(admin.TabularInline[RefreshToken, RefreshTokenFamily]):
@@ -72,11 +70,7 @@ class RefreshTokenFamilyAdmin(admin.ModelAdmin[RefreshTokenFamily]):
 
     @admin.action(description="Revoke selected", permissions=["change"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[RefreshTokenFamily]) -> None:
-        pks = list(queryset.values_list("pk", flat=True))
-        sids = revoke_families(RefreshTokenFamily.objects.filter(pk__in=pks), RevocationReason.ADMIN)
-        if sids:
-            details = {"reason": RevocationReason.ADMIN, "family_ids": sids}
-            record_event(EventType.SESSION_REVOKED, request=request, details=details)
+        sids = revoke_families_by_admin(queryset, request=request)
         self.message_user(request, f"Revoked {len(sids)} session(s).", messages.SUCCESS)
 
 

@@ -17,8 +17,8 @@ from django.utils.timesince import timesince
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
-from django_apiauth.signing_keys.retirement import retire_keys
-from django_apiauth.signing_keys.rotation import key_age, rotate
+from django_apiauth.signing_keys.retirement import retire_keys, retirement_margin
+from django_apiauth.signing_keys.rotation import is_due, rotate
 
 
 @admin.register(SigningKey)
@@ -36,7 +36,7 @@ class SigningKeyAdmin(admin.ModelAdmin[SigningKey]):
     @admin.display(description="age")
     def age(self, obj: SigningKey) -> str:
         text = timesince(obj.created_at, timezone.now())
-        if obj.state == SigningKeyState.ACTIVE and key_age(obj) >= apiauth_settings.SIGNING_KEY_ROTATION_PERIOD:
+        if obj.state == SigningKeyState.ACTIVE and is_due(obj, apiauth_settings.SIGNING_KEY_ROTATION_PERIOD):
             return f"{text} (rotation due)"
         return text
 
@@ -77,7 +77,7 @@ class SigningKeyAdmin(admin.ModelAdmin[SigningKey]):
         if result.retired:
             self.message_user(request, f"Retired {len(result.retired)} key(s).", messages.SUCCESS)
         if result.early:
-            lifetime = apiauth_settings.ACCESS_TOKEN_LIFETIME + apiauth_settings.JWT_LEEWAY
+            lifetime = retirement_margin()
             self.message_user(
                 request,
                 f"{', '.join(result.early)} retired early: tokens they signed in the last "

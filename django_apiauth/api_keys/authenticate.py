@@ -1,6 +1,6 @@
 """Authenticating a presented API key: the hot path.
 
-Cost budget: a malformed key is refused by :func:`parse_key` alone (no query, no cache, no event); a valid
+Cost budget: a malformed key is refused by :func:`try_parse_key` alone (no query, no cache, no event); a valid
 key costs one HMAC and a per-process cache hit, or one indexed query with the owner joined when the cache is
 cold; ``last_used_at`` is written at most once per ``API_KEY_LAST_USED_INTERVAL`` per key.
 """
@@ -26,7 +26,7 @@ from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.lockout import service as lockout
-from django_apiauth.models.api_keys import APIKey
+from django_apiauth.models.api_keys import APIKey, APIKeyState, key_state
 from django_apiauth.models.events import EventType
 from django_apiauth.monitoring import detectors, usage
 
@@ -135,9 +135,10 @@ def _check_usable(row: KeyRow, now: datetime, request: HttpRequest | None, via_q
 
 
 def _unusable_because(row: KeyRow, now: datetime) -> tuple[str, str]:
-    if row.revoked_at is not None:
+    state = key_state(row.revoked_at, row.expires_at, now)
+    if state is APIKeyState.REVOKED:
         return "revoked", "The API key has been revoked."
-    if row.expires_at is not None and row.expires_at <= now:
+    if state is APIKeyState.EXPIRED:
         return "expired", "The API key has expired."
     if not getattr(row.owner, "is_active", True):
         return "inactive_owner", "The API key's owner is inactive."

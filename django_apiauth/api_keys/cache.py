@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django_apiauth.conf import apiauth_settings
-from django_apiauth.localcache import TTLCache
+from django_apiauth.localcache import LocalCache, local_cache
 from django_apiauth.scopes.principals import Principal
 
 #: Hard upper bound on staleness, whatever the setting says (system check ``apiauth.E023`` reports it).
@@ -57,7 +57,12 @@ class KeyRow:
     auth: AuthenticatedKey
 
 
-verified_keys: TTLCache[KeyRow] = TTLCache(maxsize=10_000)
+verified_keys: LocalCache[KeyRow] = local_cache(
+    "api_keys.verified_keys",
+    maxsize=10_000,
+    size="10,000 keys",
+    staleness="`API_KEY_CACHE_TTL` (at most 1 s); saving or deleting a key drops it in this process at once",
+)
 
 
 def ttl() -> float:

@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.crypto.keyed_hash import constant_time_equal, hmac_sha256_hex
+from django_apiauth.localcache import register_memo
 
 PEPPER_DERIVATION_LABEL = b"django_apiauth.api_keys.pepper.v1"
 
@@ -22,6 +23,9 @@ PEPPER_DERIVATION_LABEL = b"django_apiauth.api_keys.pepper.v1"
 @lru_cache(maxsize=4)
 def _derive(secret_key: str) -> str:
     return hmac.new(secret_key.encode(), PEPPER_DERIVATION_LABEL, hashlib.sha256).hexdigest()
+
+
+register_memo("api_keys.derived_peppers", _derive, size="4 SECRET_KEY values")
 
 
 def derived_pepper() -> str:

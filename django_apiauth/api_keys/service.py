@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -61,22 +62,13 @@ def create_api_key(
     granted = normalise_scopes(scopes, may_grant)
     now = timezone.now()
     expires_at = expiry_for(lifetime, now)
-    parsed = generate_key(apiauth_settings.API_KEY_PREFIX)
     with transaction.atomic():
         _lock_owner(owner)  # serialises one owner's creations so the per-user limit holds under concurrency
         check_limit(owner, now)
-        key = APIKey.objects.create(
-            name=cleaned_name,
-            owner=owner,
-            lookup_id=parsed.lookup_id,
-            secret_hash=hash_secret(parsed.lookup_id, parsed.secret),
-            scopes=granted,
-            created_at=now,
-            expires_at=expires_at,
-        )
-    details = {**_describe(key, source, actor), "name": key.name, "scopes": granted}
+        issued = _insert_key(name=cleaned_name, scopes=granted, now=now, expires_at=expires_at, owner=owner)
+    details = {**_describe(issued.key, source, actor), "name": issued.key.name, "scopes": granted}
     record_event(EventType.API_KEY_CREATED, request=request, user=owner, details=details)
-    return IssuedKey(key, parsed.full)
+    return issued
 
 
 def create_service_key(
@@ -101,18 +93,27 @@ def create_service_key(
     granted = normalise_scopes(scopes)
     now = timezone.now()
     expires_at = expiry_for(lifetime, now)
+    issued = _insert_key(name=cleaned_name, scopes=granted, now=now, expires_at=expires_at, service=cleaned_service)
+    details = {**_describe(issued.key, source, actor), "name": issued.key.name, "scopes": granted}
+    record_event(EventType.API_KEY_CREATED, request=request, user=AnonymousUser(), details=details)
+    return issued
+
+
+def _insert_key(
+    *, name: str, scopes: list[str], now: datetime, expires_at: datetime | None, owner: Any = None, service: str = ""
+) -> IssuedKey:
+    """The one place a key row is born: a fresh secret, only its keyed hash stored."""
     parsed = generate_key(apiauth_settings.API_KEY_PREFIX)
     key = APIKey.objects.create(
-        name=cleaned_name,
-        service=cleaned_service,
+        name=name,
+        owner=owner,
+        service=service,
         lookup_id=parsed.lookup_id,
         secret_hash=hash_secret(parsed.lookup_id, parsed.secret),
-        scopes=granted,
+        scopes=scopes,
         created_at=now,
         expires_at=expires_at,
     )
-    details = {**_describe(key, source, actor), "name": key.name, "scopes": granted}
-    record_event(EventType.API_KEY_CREATED, request=request, user=AnonymousUser(), details=details)
     return IssuedKey(key, parsed.full)
 
 

@@ -7,12 +7,12 @@ import unicodedata
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from django_apiauth.api_keys.exceptions import APIKeyLimitReached, InvalidLifetime
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.exceptions import InvalidRequest
-from django_apiauth.models.api_keys import NAME_MAX_LENGTH, SERVICE_MAX_LENGTH, APIKey
+from django_apiauth.models.api_keys import NAME_MAX_LENGTH, SERVICE_MAX_LENGTH, APIKey, APIKeyState, state_filter
 
 #: ``"default"`` means ``API_KEY_DEFAULT_LIFETIME``; ``None`` means the key never expires.
 Lifetime = timedelta | None | Literal["default"]
@@ -70,9 +70,7 @@ def _human(duration: timedelta) -> str:
 
 
 def usable_keys_of(owner: Any, now: datetime) -> QuerySet[APIKey]:
-    return APIKey.objects.filter(owner=owner, revoked_at__isnull=True).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
+    return APIKey.objects.filter(state_filter(APIKeyState.ACTIVE, now), owner=owner)
 
 
 def check_limit(owner: Any, now: datetime) -> None:

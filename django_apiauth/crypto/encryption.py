@@ -1,10 +1,9 @@
-"""Encryption of private signing keys at rest with Fernet (AES-128-CBC + HMAC-SHA256, authenticated).
+"""Authenticated encryption at rest with Fernet (AES-128-CBC + HMAC-SHA256): pure, the keys are passed in.
 
-Keys come from ``APIAUTH["KEY_ENCRYPTION_KEYS"]``: a ``MultiFernet`` encrypts with the first and decrypts
-with any, so the encryption key itself can be rotated (prepend a new key, re-encrypt, then drop the old).
-When the setting is empty, keys are derived from ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` with HKDF:
-the demo works out of the box, system check W010 says it should not stay that way, and rotating
-``SECRET_KEY`` the Django way (old key moved to the fallbacks) keeps stored keys readable.
+A ``MultiFernet`` encrypts with the first key and decrypts with any, so the encryption key itself can be
+rotated (prepend a new key, re-encrypt, then drop the old). Which keys are in force is decided by the caller
+(``signing_keys.encryption`` reads ``KEY_ENCRYPTION_KEYS``/``SECRET_KEY``); ``derive_fernet_key`` turns a
+Django secret into a Fernet key with HKDF.
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from cryptography.fernet import InvalidToken as FernetInvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings as django_settings
 
-from django_apiauth.conf import apiauth_settings
 from django_apiauth.exceptions import ConfigurationError
 
 _HKDF_SALT = b"django-apiauth"
@@ -48,49 +45,34 @@ def derive_fernet_key(secret: str) -> str:
     return base64.urlsafe_b64encode(hkdf.derive(secret.encode("utf-8"))).decode("ascii")
 
 
-def uses_derived_keys() -> bool:
-    """True when ``KEY_ENCRYPTION_KEYS`` is empty and ``SECRET_KEY`` is the source (warning W010)."""
-    return not apiauth_settings.KEY_ENCRYPTION_KEYS
-
-
-def configured_keys() -> tuple[str, ...]:
-    """The Fernet keys in force, encryption key first."""
-    keys = apiauth_settings.KEY_ENCRYPTION_KEYS
-    if keys:
-        return keys
-    secrets_in_order = [django_settings.SECRET_KEY, *getattr(django_settings, "SECRET_KEY_FALLBACKS", [])]
-    return tuple(derive_fernet_key(str(secret)) for secret in secrets_in_order)
-
-
 @functools.lru_cache(maxsize=8)
-def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
-    # Cached per distinct key tuple: settings are still read on every call, only the object is reused.
-    return MultiFernet([Fernet(key.encode("ascii")) for key in keys])
+def multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
+    """One ``MultiFernet`` per distinct key tuple (a pure memo: the keys decide everything).
 
-
-def _fernet() -> MultiFernet:
+    Raises ``ValueError`` for an entry that is not a Fernet key.
+    """
     try:
-        return _multi_fernet(configured_keys())
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise ConfigurationError("APIAUTH['KEY_ENCRYPTION_KEYS'] holds an invalid Fernet key.") from exc
+        return MultiFernet([Fernet(key.encode("ascii")) for key in keys])
+    except UnicodeEncodeError as exc:
+        raise ValueError("not a Fernet key") from exc
 
 
-def encrypt(plaintext: bytes) -> str:
-    """Ciphertext (a Fernet token, ASCII) of ``plaintext`` under the first configured key."""
-    return _fernet().encrypt(plaintext).decode("ascii")
+def encrypt(plaintext: bytes, keys: tuple[str, ...]) -> str:
+    """Ciphertext (a Fernet token, ASCII) of ``plaintext`` under the first of ``keys``."""
+    return multi_fernet(keys).encrypt(plaintext).decode("ascii")
 
 
-def decrypt(ciphertext: str) -> bytes:
-    """Plaintext of a token made by ``encrypt``; raises ``KeyDecryptionError`` if no key fits."""
+def decrypt(ciphertext: str, keys: tuple[str, ...]) -> bytes:
+    """Plaintext of a token made by ``encrypt`` with any of ``keys``; raises ``KeyDecryptionError`` otherwise."""
     try:
-        return _fernet().decrypt(ciphertext.encode("ascii"))
+        return multi_fernet(keys).decrypt(ciphertext.encode("ascii"))
     except (FernetInvalidToken, UnicodeEncodeError) as exc:
         raise KeyDecryptionError() from exc
 
 
-def reencrypt(ciphertext: str) -> str:
-    """The same plaintext encrypted under the current first key (``MultiFernet.rotate``)."""
+def reencrypt(ciphertext: str, keys: tuple[str, ...]) -> str:
+    """The same plaintext encrypted under the first of ``keys`` (``MultiFernet.rotate``)."""
     try:
-        return _fernet().rotate(ciphertext.encode("ascii")).decode("ascii")
+        return multi_fernet(keys).rotate(ciphertext.encode("ascii")).decode("ascii")
     except (FernetInvalidToken, UnicodeEncodeError) as exc:
         raise KeyDecryptionError() from exc

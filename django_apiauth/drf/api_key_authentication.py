@@ -22,7 +22,15 @@ from django_apiauth.authn.credentials import read_api_key
 from django_apiauth.drf.unavailable import as_drf_exception
 from django_apiauth.exceptions import RateLimited, TemporarilyUnavailable
 
-CHALLENGE = 'Api-Key realm="api"'
+REALM = "api"
+
+
+def challenge(realm: str = REALM) -> str:
+    """The ``WWW-Authenticate`` value naming this scheme (RFC 7235 §4.1), built here only."""
+    return f'Api-Key realm="{realm}"'
+
+
+CHALLENGE = challenge()
 
 
 class APIKeyAuthenticationFailed(AuthenticationFailed):
@@ -36,7 +44,7 @@ class APIKeyAuthentication(BaseAuthentication):
     """Subclass and override :meth:`get_credential` to read keys from elsewhere."""
 
     scheme_name = "api_key"
-    www_authenticate_realm = "api"
+    www_authenticate_realm = REALM
 
     def authenticate(self, request: Request) -> tuple[Any, AuthenticatedKey] | None:
         try:
@@ -53,7 +61,7 @@ class APIKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         """Makes DRF answer 401 (not 403) and tells the client which scheme to use (RFC 7235 §4.1)."""
-        return f'Api-Key realm="{self.www_authenticate_realm}"'
+        return challenge(self.www_authenticate_realm)
 
     def get_credential(self, request: Request) -> tuple[str, bool] | None:
         """``(raw key, came from the query string)``, or ``None`` when the request carries no API key.

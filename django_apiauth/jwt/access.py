@@ -47,12 +47,13 @@ def issue_access_token(
     auth_time: int | None = None,
     request: HttpRequest | None = None,
 ) -> AccessToken:
-    """Sign a new access token for ``user`` with the active ``JWT_ALGORITHM`` key (created if none).
+    """Sign a new access token for ``user`` with the active ``JWT_ALGORITHM`` key.
 
     ``sub`` is ``str(user.pk)``; the ``ACCESS_TOKEN_CLAIMS`` hook adds its claims (``jwt.custom_claims``).
     Raises ``ValueError`` for a scope that is not an RFC 6749 scope-token, ``ClaimsHookError`` for a hook
-    that returns a registered claim or something else than a JSON object, and ``ConfigurationError`` for
-    HS256 without ``JWT_ALLOW_HS256`` (system check E012 reports it first).
+    that returns a registered claim or something else than a JSON object, ``ConfigurationError`` for
+    HS256 without ``JWT_ALLOW_HS256`` (system check E012 reports it first) and ``NoSigningKey`` when no key
+    is active (``signing_keys.rotation.ensure_active_key`` creates one).
     """
     algorithm = apiauth_settings.JWT_ALGORITHM
     if algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
@@ -100,7 +101,7 @@ def verify_access_token(token: str) -> dict[str, Any]:
     check_times(claims, now=time.time(), leeway=apiauth_settings.JWT_LEEWAY.total_seconds())
     check_identity(claims, issuer=apiauth_settings.JWT_ISSUER, audience=apiauth_settings.JWT_AUDIENCE)
     if verified_kid is not None:  # only fully valid tokens are remembered
-        verified_tokens.put(token, verified_kid, claims, memory_size)
+        verified_tokens.set(token, (verified_kid, copy_claims(claims)))
     return claims
 
 

@@ -23,6 +23,7 @@ from django_apiauth.jwt.errors import (
     UnknownSigningKey,
 )
 from django_apiauth.jwt.keystore import VerificationKey
+from django_apiauth.localcache import LocalCache, local_cache
 
 #: RFC 9068 §2.1 / §4: ``typ`` is ``at+jwt``; the full media type is also accepted, case-insensitively.
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
@@ -34,8 +35,12 @@ _JSON_SEPARATORS = (",", ":")
 #: Header segment -> (alg, kid) of headers that passed the checks and named a known key. Every token a key
 #: signs has the same header, so this skips a base64 + JSON parse per request; only headers naming a known
 #: key get in, so its size is bounded by the number of keys (and capped anyway).
-_known_headers: dict[str, tuple[str, str]] = {}
-_KNOWN_HEADERS_MAX = 64
+known_headers: LocalCache[tuple[str, str]] = local_cache(
+    "jwt.known_headers",
+    maxsize=64,
+    size="64 header segments",
+    staleness="none needed: a header's checks depend on its bytes only; its kid is looked up on every use",
+)
 
 
 def _b64encode(data: bytes) -> bytes:
@@ -106,7 +111,7 @@ def decode_verified(
     if _COMPACT.fullmatch(token) is None:
         raise MalformedToken()
     header_segment, payload_segment, signature_segment = token.split(".")
-    known = _known_headers.get(header_segment)
+    known = known_headers.get(header_segment)
     alg, kid = known or _checked_header(_json_object(header_segment))
     key = find_key(kid)
     if key is None:
@@ -114,9 +119,7 @@ def decode_verified(
     if alg != key.algorithm:
         raise UnacceptableHeader("The access token algorithm does not match its key.")
     if known is None:
-        if len(_known_headers) >= _KNOWN_HEADERS_MAX:
-            _known_headers.clear()
-        _known_headers[header_segment] = (alg, kid)
+        known_headers.set(header_segment, (alg, kid))
     signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
     if not key.verify(signing_input, _signature(signature_segment)):
         raise BadSignature()

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
 from typing import Any
 
 from django.db.models import Case, IntegerField, Value, When
@@ -17,6 +15,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.crypto.keys import HS256
 from django_apiauth.jwt.keystore import key_store
+from django_apiauth.localcache import LocalCache, local_cache
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 
 _STATE_ORDER = Case(
@@ -44,8 +43,13 @@ def serialise(document: dict[str, Any]) -> tuple[bytes, str]:
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-_published: dict[str, tuple[int, float, bytes, str]] = {}
-_published_lock = threading.Lock()
+#: key-store generation -> (body, ETag) of the served document.
+published: LocalCache[tuple[bytes, str]] = local_cache(
+    "jwt.published_jwks",
+    maxsize=1,
+    size="1 document",
+    staleness="`SIGNING_KEY_RELOAD_INTERVAL` (5 s); a rotation in this process is published at once",
+)
 
 
 def published_jwks() -> tuple[bytes, str]:
@@ -55,16 +59,10 @@ def published_jwks() -> tuple[bytes, str]:
     process is visible at once (it invalidates the key store, whose generation keys this cache); one made
     by another process within the interval, long before a pre-published ``next`` key starts signing.
     """
-    generation, now = key_store.generation, time.monotonic()
-    cached = _published.get("jwks")
-    if cached is not None and cached[0] == generation and now < cached[1]:
-        return cached[2], cached[3]
-    body, etag = serialise(jwks_document())
-    with _published_lock:
-        _published["jwks"] = (
-            generation,
-            now + apiauth_settings.SIGNING_KEY_RELOAD_INTERVAL.total_seconds(),
-            body,
-            etag,
-        )
-    return body, etag
+    generation = key_store.generation
+    cached = published.get(generation)
+    if cached is not None:
+        return cached
+    document = serialise(jwks_document())
+    published.set(generation, document, apiauth_settings.SIGNING_KEY_RELOAD_INTERVAL.total_seconds())
+    return document

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.crypto import encryption, jwk
-from django_apiauth.crypto.keys import HS256, load_signing_secret
+from django_apiauth.crypto.keys import HS256
 from django_apiauth.jwt.algorithms import Verifier, make_verifier
+from django_apiauth.localcache import register
 from django_apiauth.models.signing_keys import SigningKey
+from django_apiauth.signing_keys.material import load_private_material
 
 logger = logging.getLogger("django_apiauth")
 _NEVER = float("-inf")
@@ -38,7 +40,7 @@ class VerificationKey:
 
 def _parse(kid: str, algorithm: str, public_jwk: dict[str, object], ciphertext: str) -> VerificationKey:
     if algorithm == HS256:
-        key: object = load_signing_secret(HS256, encryption.decrypt(ciphertext))
+        key: object = load_private_material(HS256, ciphertext)
     else:
         key = jwk.public_key_from_jwk(public_jwk)
     return VerificationKey(kid=kid, algorithm=algorithm, verify=make_verifier(algorithm, key))
@@ -77,6 +79,10 @@ class KeyStore:
             self._loaded_at = _NEVER
             self._generation += 1
 
+    def clear(self) -> None:
+        """The cache layer's name for ``invalidate`` (``testing.clear_caches``)."""
+        self.invalidate()
+
     def _reload(self, seen_generation: int) -> dict[str, VerificationKey]:
         blocking_point()  # a database query
         with self._lock:
@@ -106,3 +112,10 @@ class KeyStore:
 
 #: The process-wide store used by ``verify_access_token``.
 key_store = KeyStore()
+register(
+    "jwt.key_store",
+    key_store,
+    size="every verifying key (next, active, retiring)",
+    staleness="`SIGNING_KEY_CACHE_TTL` (60 s); an unknown kid reloads at most once per "
+    "`SIGNING_KEY_RELOAD_INTERVAL`; rotation and retirement in this process reload at once",
+)

@@ -10,18 +10,15 @@ decrypted, parsed private key is cached per process by ``kid`` (a ``kid`` names 
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.exceptions import NoSigningKey
 from django_apiauth.jwt.keystore import key_store
+from django_apiauth.localcache import LocalCache, local_cache
 from django_apiauth.models.signing_keys import SigningKey
 from django_apiauth.signing_keys.material import load_private_material
-from django_apiauth.signing_keys.rotation import ensure_active_key
-
-_MAX_CACHED = 16
 
 
 @dataclass(frozen=True)
@@ -34,49 +31,44 @@ class SigningMaterial:
         return f"SigningMaterial(kid={self.kid!r}, algorithm={self.algorithm!r})"
 
 
-class _PrivateKeyCache:
-    def __init__(self) -> None:
-        self._keys: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def get_or_load(self, kid: str, algorithm: str, ciphertext: str) -> Any:
-        key = self._keys.get(kid)
-        if key is None:
-            key = load_private_material((algorithm, ciphertext))
-            with self._lock:
-                if len(self._keys) >= _MAX_CACHED:
-                    self._keys.clear()
-                self._keys[kid] = key
-        return key
-
-    def clear(self) -> None:
-        with self._lock:
-            self._keys.clear()
-
-
-private_key_cache = _PrivateKeyCache()
-# algorithm -> (key-store generation, monotonic expiry, material)
-_active: dict[str, tuple[int, float, SigningMaterial]] = {}
+#: kid -> decrypted, parsed private key.
+private_keys: LocalCache[Any] = local_cache(
+    "jwt.private_keys",
+    maxsize=16,
+    size="16 keys",
+    staleness="none needed: a kid names immutable material, and only the active key is asked for",
+)
+#: (algorithm, key-store generation) -> the material of the active key.
+active_material: LocalCache[SigningMaterial] = local_cache(
+    "jwt.active_signing_keys",
+    maxsize=16,
+    size="16 algorithm/generation pairs",
+    staleness="`SIGNING_KEY_RELOAD_INTERVAL` (5 s); a rotation in this process applies at once",
+)
 
 
 def active_signing_material(algorithm: str) -> SigningMaterial:
-    """Kid and private key of the active key of ``algorithm``, bootstrapping keys on an empty table.
+    """Kid and private key of the active key of ``algorithm``; raises ``NoSigningKey`` when there is none.
 
-    No query while the remembered answer is fresh (same key-store generation, within the interval).
+    No query while the remembered answer is fresh (same key-store generation, within the interval). Keys are
+    created by ``signing_keys`` (``migrate``, ``rotate_keys``, the services that issue tokens), never here.
     """
-    generation, now = key_store.generation, time.monotonic()
-    remembered = _active.get(algorithm)
-    if remembered is not None and remembered[0] == generation and now < remembered[1]:
-        return remembered[2]
+    cache_key = (algorithm, key_store.generation)
+    remembered = active_material.get(cache_key)
+    if remembered is not None:
+        return remembered
     material = _load_active(algorithm)
-    _active[algorithm] = (generation, now + apiauth_settings.SIGNING_KEY_RELOAD_INTERVAL.total_seconds(), material)
+    active_material.set(cache_key, material, apiauth_settings.SIGNING_KEY_RELOAD_INTERVAL.total_seconds())
     return material
 
 
 def _load_active(algorithm: str) -> SigningMaterial:
     row = SigningKey.objects.active(algorithm).values_list("kid", "private_key_ciphertext").first()
     if row is None:
-        active = ensure_active_key(algorithm)
-        row = (active.kid, active.private_key_ciphertext)
+        raise NoSigningKey(f"No {algorithm} signing key is active.")
     kid, ciphertext = row
-    return SigningMaterial(kid, algorithm, private_key_cache.get_or_load(kid, algorithm, ciphertext))
+    key = private_keys.get(kid)
+    if key is None:
+        key = load_private_material(algorithm, ciphertext)
+        private_keys.set(kid, key)
+    return SigningMaterial(kid, algorithm, key)

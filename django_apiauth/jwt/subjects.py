@@ -16,10 +16,15 @@ from django.db.models.base import ModelState
 from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.jwt.errors import UnknownUser
-from django_apiauth.localcache import TTLCache
+from django_apiauth.localcache import LocalCache, local_cache
 
 #: ``(user model label, sub) -> user``; callers get copies, so a view mutating its user cannot leak.
-user_cache: TTLCache[Any] = TTLCache(maxsize=10_000)
+user_cache: LocalCache[Any] = local_cache(
+    "jwt.users",
+    maxsize=10_000,
+    size="10,000 users",
+    staleness="`JWT_USER_CACHE_TTL` (1 s): a deactivated or deleted user is refused by every process after it",
+)
 
 
 def user_for_claims(claims: dict[str, Any]) -> Any:

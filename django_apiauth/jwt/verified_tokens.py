@@ -10,10 +10,10 @@ evicted first), so garbage cannot fill it. Keys are the full token strings: a di
 from __future__ import annotations
 
 import copy
-import threading
 from typing import Any
 
-_IMMUTABLE = (str, int, float)
+from django_apiauth.conf import apiauth_settings
+from django_apiauth.localcache import LocalCache, local_cache
 
 
 def copy_claims(claims: dict[str, Any]) -> dict[str, Any]:
@@ -23,32 +23,11 @@ def copy_claims(claims: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class VerifiedTokenCache:
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[str, dict[str, Any]]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, token: str) -> tuple[str, dict[str, Any]] | None:
-        """``(kid, claims)`` remembered for ``token``; callers must copy the claims before handing them out."""
-        return self._entries.get(token)
-
-    def put(self, token: str, kid: str, claims: dict[str, Any], maxsize: int) -> None:
-        """Remember a copy of ``claims``; ``maxsize`` 0 (caching off) stores nothing."""
-        if maxsize <= 0:
-            return
-        claims = copy_claims(claims)
-        with self._lock:
-            while len(self._entries) >= maxsize:
-                del self._entries[next(iter(self._entries))]
-            self._entries[token] = (kid, claims)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-#: The process-wide memory used by ``verify_access_token``.
-verified_tokens = VerifiedTokenCache()
+#: token -> (kid, claims) of tokens whose signature verified; callers copy the claims before handing them out.
+verified_tokens: LocalCache[tuple[str, dict[str, Any]]] = local_cache(
+    "jwt.verified_tokens",
+    maxsize=lambda: apiauth_settings.JWT_VERIFIED_TOKEN_CACHE_SIZE,
+    size="`JWT_VERIFIED_TOKEN_CACHE_SIZE` tokens (10,000)",
+    staleness="none needed: a token's signature cannot change; its key, times, issuer, audience and "
+    "revocation are checked on every use",
+)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from django_apiauth.crypto import encryption
 from django_apiauth.models.mfa import TOTPDevice
+from django_apiauth.signing_keys import encryption as at_rest
 
 
 def reencrypt_totp_secrets() -> int:
@@ -17,7 +17,7 @@ def reencrypt_totp_secrets() -> int:
     with transaction.atomic():
         rows = list(TOTPDevice.objects.select_for_update().order_by("pk"))
         for row in rows:
-            row.secret_ciphertext = encryption.reencrypt(row.secret_ciphertext)
+            row.secret_ciphertext = at_rest.reencrypt_private(row.secret_ciphertext)
         TOTPDevice.objects.bulk_update(rows, ["secret_ciphertext"])
     return len(rows)
 

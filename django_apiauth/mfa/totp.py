@@ -20,10 +20,10 @@ from django.utils.module_loading import import_string
 from django_otp.oath import hotp
 
 from django_apiauth.conf import apiauth_settings
-from django_apiauth.crypto import encryption
 from django_apiauth.mfa.codes import is_totp_code
 from django_apiauth.mfa.throttling import record_failure, success_fields
 from django_apiauth.models.mfa import TOTPDevice
+from django_apiauth.signing_keys import encryption as at_rest
 
 SECRET_BYTES = 20
 
@@ -33,12 +33,12 @@ def new_secret() -> bytes:
 
 
 def encrypt_secret(secret: bytes) -> str:
-    return encryption.encrypt(secret)
+    return at_rest.encrypt_private(secret)
 
 
 def decrypt_secret(device: TOTPDevice) -> bytes:
     """The raw secret; ``KeyDecryptionError`` if no configured key opens it (never the ciphertext in messages)."""
-    return encryption.decrypt(device.secret_ciphertext)
+    return at_rest.decrypt_private(device.secret_ciphertext)
 
 
 def base32_secret(secret: bytes) -> str:

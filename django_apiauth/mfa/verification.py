@@ -14,6 +14,7 @@ from django.http import HttpRequest
 
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidOTP, InvalidRequest
+from django_apiauth.lockout import service as lockout
 from django_apiauth.mfa import backup_codes
 from django_apiauth.mfa.codes import MAX_CODE_LENGTH, is_totp_code, normalised_backup_code
 from django_apiauth.mfa.throttling import ensure_allowed
@@ -51,7 +52,9 @@ def code_kind(code: object) -> str:
 def verify_second_factor(user: Any, code: object, *, request: HttpRequest, purpose: str) -> str:
     """Verify ``code`` against the user's confirmed device of its kind; returns the kind.
 
-    Raises ``InvalidRequest`` (malformed), ``RateLimited`` (django-otp back-off in force) or ``InvalidOTP``
+    Raises ``InvalidRequest`` (malformed), ``RateLimited`` (django-otp back-off in force, or the account's
+    ``mfa`` brute-force counter full), ``TemporarilyUnavailable`` (counters unreachable, ``LOCKOUT`` closed) or
+    ``InvalidOTP``
     (wrong, replayed or no such device). Records ``mfa_verified`` / ``backup_code_used`` or an aggregated
     ``mfa_failed``, with the device type and never the code.
     """
@@ -60,10 +63,14 @@ def verify_second_factor(user: Any, code: object, *, request: HttpRequest, purpo
     device = model.objects.filter(user=user, confirmed=True).first()
     if device is not None:
         ensure_allowed(device)
+    # The account's brute-force counter: a failure slot is reserved before the code is checked.
+    attempt = lockout.begin("mfa", request, account=user)
     if device is None or django_otp.verify_token(user, device.persistent_id, code) is None:
+        attempt.failed()
         details = {"device": kind, "purpose": purpose}
         record_event(EventType.MFA_FAILED, request=request, user=user, details=details, aggregate=True)
         raise InvalidOTP()
+    attempt.succeeded()
     _record_success(user, device, kind, request=request, purpose=purpose)
     return kind
 

@@ -26,6 +26,25 @@ class APIKeyState(models.TextChoices):
     REVOKED = "revoked", "Revoked"
 
 
+def key_state(revoked_at: datetime | None, expires_at: datetime | None, now: datetime) -> APIKeyState:
+    """The one definition of a usable key: not revoked, and no expiry or one still ahead."""
+    if revoked_at is not None:
+        return APIKeyState.REVOKED
+    if expires_at is not None and expires_at <= now:
+        return APIKeyState.EXPIRED
+    return APIKeyState.ACTIVE
+
+
+def state_filter(state: APIKeyState, now: datetime) -> models.Q:
+    """``key_state`` as a query condition, for listing keys in one state."""
+    live = models.Q(revoked_at__isnull=True)
+    if state == APIKeyState.REVOKED:
+        return ~live
+    if state == APIKeyState.EXPIRED:
+        return live & models.Q(expires_at__lte=now)
+    return live & (models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+
+
 class APIKey(models.Model):
     """One key. ``lookup_id`` finds it; ``secret_hash`` verifies it; ``previous_secret_hash`` is the old
     secret during a rotation overlap (valid until ``previous_secret_expires_at``)."""
@@ -65,11 +84,7 @@ class APIKey(models.Model):
         return f"{self.name} ({self.lookup_id})"
 
     def state_at(self, now: datetime) -> APIKeyState:
-        if self.revoked_at is not None:
-            return APIKeyState.REVOKED
-        if self.expires_at is not None and self.expires_at <= now:
-            return APIKeyState.EXPIRED
-        return APIKeyState.ACTIVE
+        return key_state(self.revoked_at, self.expires_at, now)
 
     @property
     def state(self) -> APIKeyState:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import user_agent_of
-from django_apiauth.localcache import TTLCache
+from django_apiauth.localcache import LocalCache, local_cache
 from django_apiauth.lockout.service import account_id
 from django_apiauth.models.monitoring import KnownDevice
 from django_apiauth.monitoring.distinct import add_member
@@ -33,10 +33,20 @@ from django_apiauth.throttling.service import network_of
 PREFIX = "apiauth:mon"
 KEY_NETWORK_MEMORY = timedelta(days=30)
 #: (key id, network) pairs this process checked recently: ten minutes, then one shared-cache call again.
-recent_key_networks: TTLCache[bool] = TTLCache(maxsize=50_000)
+recent_key_networks: LocalCache[bool] = local_cache(
+    "monitoring.recent_key_networks",
+    maxsize=50_000,
+    size="50,000 key/network pairs",
+    staleness="10 minutes: a key seen again from a network within it is not re-reported",
+)
 KEY_NETWORK_LOCAL_TTL = 600.0
 #: Devices this process found known: an hour without asking the table again (its row is touched once a day).
-known_devices: TTLCache[bool] = TTLCache(maxsize=50_000)
+known_devices: LocalCache[bool] = local_cache(
+    "monitoring.known_devices",
+    maxsize=50_000,
+    size="50,000 devices",
+    staleness="1 hour: a device known to this process is not looked up again",
+)
 KNOWN_DEVICE_LOCAL_TTL = 3600.0
 
 

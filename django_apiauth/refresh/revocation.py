@@ -26,7 +26,7 @@ from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant, InvalidToken
-from django_apiauth.localcache import TTLCache
+from django_apiauth.localcache import LocalCache, local_cache
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.tokens import is_well_formed, token_digest
@@ -36,7 +36,12 @@ from django_apiauth.refresh.tokens import is_well_formed, token_digest
 ACCESS_TOKEN_MAX_LIFETIME = timedelta(days=1)
 _KEY = "apiauth:revoked-sid:{}"
 #: sid -> True for sessions this process recently found live (bounded staleness, see module docstring).
-known_live: TTLCache[bool] = TTLCache(maxsize=50_000)
+known_live: LocalCache[bool] = local_cache(
+    "refresh.known_live_sessions",
+    maxsize=50_000,
+    size="50,000 sessions",
+    staleness="`REVOKED_SESSIONS_LOCAL_TTL` (0.5 s); a revocation in this process drops its entry at once",
+)
 
 
 def _cache() -> BaseCache:
@@ -105,6 +110,21 @@ def revoke_user_families(user: Any, reason: RevocationReason, *, request: HttpRe
         record_event(
             EventType.SESSION_REVOKED, request=request, user=user, details={"reason": reason, "family_ids": sids}
         )
+    return sids
+
+
+def live_sessions_of(user: Any) -> QuerySet[RefreshTokenFamily]:
+    """``GET sessions/``: the user's live families, most recently used first."""
+    return RefreshTokenFamily.objects.live().filter(user=user).order_by("-last_used_at")
+
+
+def revoke_families_by_admin(families: QuerySet[RefreshTokenFamily], *, request: HttpRequest) -> list[str]:
+    """The admin's *Revoke selected*: one UPDATE, one ``session_revoked`` event (its user is the acting admin)."""
+    pks = list(families.values_list("pk", flat=True))
+    sids = revoke_families(RefreshTokenFamily.objects.filter(pk__in=pks), RevocationReason.ADMIN)
+    if sids:
+        details = {"reason": RevocationReason.ADMIN, "family_ids": sids}
+        record_event(EventType.SESSION_REVOKED, request=request, details=details)
     return sids
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_apiauth.client_ip import get_client_ip
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event, user_agent_of
-from django_apiauth.exceptions import InvalidGrant
+from django_apiauth.exceptions import InvalidGrant, NoSigningKey
 from django_apiauth.jwt.access import AccessToken, issue_access_token
 from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import EventType
@@ -31,9 +31,14 @@ from django_apiauth.refresh.revocation import remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
 from django_apiauth.scopes.grants import narrow_grant
 from django_apiauth.scopes.parsing import format_scope
+from django_apiauth.signing_keys.rotation import ensure_active_key
 
 # One description for every refused refresh: which check failed is for the audit trail, not the caller.
 REFUSED = "The refresh token is invalid, expired or revoked."
+
+#: RFC 9068 §2.2 makes ``client_id`` a required claim of every access token. Tokens of the app's own login
+#: endpoint (and of families that predate client ids) name this first-party client; OAuth clients their own.
+FIRST_PARTY_CLIENT_ID = "apiauth-first-party"
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,7 @@ def issue_family(
     *,
     request: HttpRequest,
     scopes: Iterable[str] = (),
-    client_id: str = "",
+    client_id: str = FIRST_PARTY_CLIENT_ID,
     amr: Iterable[str] = ("pwd",),
     transport: RefreshTransport = RefreshTransport.BODY,
 ) -> TokenPair:
@@ -212,6 +217,29 @@ def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
     return _Decision(family=family, refused="reused", reused=True)
 
 
+def _access_token(
+    user: Any, family: RefreshTokenFamily, *, scopes: tuple[str, ...], request: HttpRequest
+) -> AccessToken:
+    """The family's access token; the first one issued on an empty key table bootstraps the keys."""
+    client_id = family.client_id or FIRST_PARTY_CLIENT_ID
+    for attempt in (1, 2):
+        try:
+            return issue_access_token(
+                user,
+                scopes=scopes,
+                sid=family.sid,
+                client_id=client_id,
+                amr=family.amr.split(),
+                auth_time=int(family.authenticated_at.timestamp()),
+                request=request,
+            )
+        except NoSigningKey:
+            if attempt == 2:
+                raise
+            ensure_active_key()
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
 @sensitive_variables("raw")
 def issue_pair(
     family: RefreshTokenFamily,
@@ -230,15 +258,7 @@ def issue_pair(
     if parent is not None:
         RefreshTokenFamily.objects.filter(pk=family.pk).update(last_used_at=now)
         family.last_used_at = now
-    access = issue_access_token(
-        user,
-        scopes=scopes,
-        sid=family.sid,
-        client_id=family.client_id or None,
-        amr=family.amr.split(),
-        auth_time=int(family.authenticated_at.timestamp()),
-        request=request,
-    )
+    access = _access_token(user, family, scopes=scopes, request=request)
     expires_in = max(0, int((expires_at - now).total_seconds()))
     scope = format_scope(scopes)
     return TokenPair(access=access, refresh_token=raw, refresh_expires_in=expires_in, family=family, scope=scope)

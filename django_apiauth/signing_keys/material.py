@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from django_apiauth.crypto import encryption, jwk, keys
+from django_apiauth.crypto import jwk, keys
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
+from django_apiauth.signing_keys.encryption import decrypt_private, encrypt_private
 
 
 def new_signing_key(algorithm: str, *, state: SigningKeyState, now: datetime) -> SigningKey:
@@ -24,18 +25,17 @@ def new_signing_key(algorithm: str, *, state: SigningKeyState, now: datetime) ->
         algorithm=algorithm,
         state=state,
         public_jwk=public,
-        private_key_ciphertext=encryption.encrypt(plaintext),
+        private_key_ciphertext=encrypt_private(plaintext),
         created_at=now,
         activated_at=now if state == SigningKeyState.ACTIVE else None,
     )
 
 
-def load_private_material(key: SigningKey | tuple[str, str]) -> keys.PrivateKey | bytes:
-    """Decrypt and parse the private part of ``key`` (a row or ``(algorithm, ciphertext)``).
+def load_private_material(algorithm: str, ciphertext: str) -> keys.PrivateKey | bytes:
+    """Decrypt and parse a stored private key of ``algorithm``.
 
     Raises ``KeyDecryptionError`` when no configured encryption key fits, ``ValueError`` for a retired key.
     """
-    algorithm, ciphertext = (key.algorithm, key.private_key_ciphertext) if isinstance(key, SigningKey) else key
     if not ciphertext:
         raise ValueError("the signing key has no private material (retired)")
-    return keys.load_signing_secret(algorithm, encryption.decrypt(ciphertext))
+    return keys.load_signing_secret(algorithm, decrypt_private(ciphertext))

@@ -7,9 +7,15 @@ The documented way to rotate the encryption key: prepend a new key (keep the old
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import QuerySet
 
-from django_apiauth.crypto import encryption
 from django_apiauth.models.signing_keys import SigningKey
+from django_apiauth.signing_keys.encryption import reencrypt_private
+
+
+def keys_to_reencrypt() -> QuerySet[SigningKey]:
+    """The rows ``reencrypt_private_keys`` rewrites (and its dry run counts): those with private material."""
+    return SigningKey.objects.exclude(private_key_ciphertext="")
 
 
 def reencrypt_private_keys() -> int:
@@ -19,8 +25,8 @@ def reencrypt_private_keys() -> int:
     configured key: dropping the old encryption key then would lose it.
     """
     with transaction.atomic():
-        rows = list(SigningKey.objects.select_for_update().exclude(private_key_ciphertext="").order_by("pk"))
+        rows = list(keys_to_reencrypt().select_for_update().order_by("pk"))
         for row in rows:
-            row.private_key_ciphertext = encryption.reencrypt(row.private_key_ciphertext)
+            row.private_key_ciphertext = reencrypt_private(row.private_key_ciphertext)
         SigningKey.objects.bulk_update(rows, ["private_key_ciphertext"])
     return len(rows)

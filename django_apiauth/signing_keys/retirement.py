@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
-from django_apiauth.jwt.keystore import key_store
 from django_apiauth.models.events import EventType
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
+from django_apiauth.signals import signing_key_retired
 
 
 @dataclass(frozen=True)
@@ -32,15 +32,21 @@ class RetireResult:
     early: tuple[str, ...] = ()  # kids retired before their tokens had all expired
 
 
-def retirement_cutoff(now: datetime | None = None) -> datetime:
-    """Keys that stopped signing before this instant have no unexpired token left."""
-    # A process may sign with a just-rotated key for up to SIGNING_KEY_RELOAD_INTERVAL (jwt/signing.py).
-    margin = (
+def retirement_margin() -> timedelta:
+    """How long after a key stopped signing its last token may still be valid: the one definition.
+
+    A process may sign with a just-rotated key for up to ``SIGNING_KEY_RELOAD_INTERVAL`` (``jwt/signing.py``).
+    """
+    return (
         apiauth_settings.ACCESS_TOKEN_LIFETIME
         + apiauth_settings.JWT_LEEWAY
         + apiauth_settings.SIGNING_KEY_RELOAD_INTERVAL
     )
-    return (now or timezone.now()) - margin
+
+
+def retirement_cutoff(now: datetime | None = None) -> datetime:
+    """Keys that stopped signing before this instant have no unexpired token left."""
+    return (now or timezone.now()) - retirement_margin()
 
 
 def expired_retiring_keys(now: datetime | None = None) -> QuerySet[SigningKey]:
@@ -93,8 +99,7 @@ def _after_change(
 ) -> None:
     if not retired:
         return
-    key_store.invalidate()
-    transaction.on_commit(key_store.invalidate)
+    signing_key_retired.send(sender=SigningKey, keys=tuple(retired))
     for key in retired:
         record_event(
             EventType.SIGNING_KEY_RETIRED,

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.crypto.keys import check_algorithm
 from django_apiauth.events.record import record_event
-from django_apiauth.jwt.keystore import key_store
 from django_apiauth.models.events import EventType
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.signals import signing_key_rotated
@@ -49,10 +48,19 @@ def key_age(key: SigningKey, now: datetime | None = None) -> timedelta:
     return (now or timezone.now()) - (key.activated_at or key.created_at)
 
 
-def rotation_due(algorithm: str, older_than: timedelta, now: datetime | None = None) -> bool:
-    """True when there is no active key or it has been active for at least ``older_than``."""
-    active = SigningKey.objects.active(algorithm).first()
-    return active is None or key_age(active, now) >= older_than
+def all_keys() -> QuerySet[SigningKey]:
+    """Every key, grouped by algorithm, newest first (what ``rotate_keys --list`` prints)."""
+    return SigningKey.objects.order_by("algorithm", "-created_at", "-pk")
+
+
+def is_due(active: SigningKey | None, older_than: timedelta | None, now: datetime | None = None) -> bool:
+    """The one rule: rotate when there is no active key, no age was asked for, or it has signed that long."""
+    return active is None or older_than is None or key_age(active, now) >= older_than
+
+
+def rotation_due(algorithm: str, older_than: timedelta | None, now: datetime | None = None) -> bool:
+    """What ``rotate(algorithm, if_older_than=older_than)`` would decide now (its dry run)."""
+    return is_due(SigningKey.objects.active(algorithm).first(), older_than, now)
 
 
 def rotate(
@@ -90,7 +98,7 @@ def _rotate_locked(algorithm: str, if_older_than: timedelta | None) -> RotationR
     lock_algorithm(algorithm)
     now = timezone.now()
     active = SigningKey.objects.active(algorithm).first()
-    if active is not None and if_older_than is not None and key_age(active, now) < if_older_than:
+    if active is not None and not is_due(active, if_older_than, now):
         return RotationResult(algorithm=algorithm, rotated=False, active=active)
     created: list[SigningKey] = []
     if active is not None:
@@ -107,14 +115,13 @@ def _rotate_locked(algorithm: str, if_older_than: timedelta | None) -> RotationR
     upcoming = new_signing_key(algorithm, state=SigningKeyState.NEXT, now=now)
     upcoming.save(force_insert=True)
     created.append(upcoming)
-    return RotationResult(algorithm, True, promoted, upcoming, active, tuple(created))
+    return RotationResult(
+        algorithm=algorithm, rotated=True, active=promoted, next=upcoming, retiring=active, created=tuple(created)
+    )
 
 
 def _after_change(result: RotationResult, *, request: HttpRequest | None, actor: Any, record: bool) -> None:
-    # Our own process must see the change at once; other processes reload on an unknown kid or after
-    # SIGNING_KEY_CACHE_TTL. Invalidate now (same transaction) and again once committed.
-    key_store.invalidate()
-    transaction.on_commit(key_store.invalidate)
+    # Receivers (the JWT key caches) make our own process see the change at once.
     signing_key_rotated.send(sender=SigningKey, result=result)
     if not record:
         return

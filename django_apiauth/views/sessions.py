@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from django_apiauth.models.refresh import RefreshTokenFamily
-from django_apiauth.refresh.revocation import revoke_session
+from django_apiauth.refresh.revocation import live_sessions_of, revoke_session
 from django_apiauth.views.base import AppEndpoint
 
 MAX_LISTED = 100  # most recently used first; a user with more has bigger problems than a long list
@@ -37,7 +37,7 @@ class SessionListView(AppEndpoint):
 
     def get(self, request: Request) -> Response:
         user: Any = request.user  # IsAuthenticated: never anonymous here
-        families = RefreshTokenFamily.objects.live().filter(user=user).order_by("-last_used_at")
+        families = live_sessions_of(user)
         current = _current_sid(request)
         sessions = [_describe(family, current) for family in families[:MAX_LISTED]]
         return Response({"sessions": sessions})

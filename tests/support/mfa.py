@@ -9,7 +9,7 @@ from typing import Any
 import pyotp
 from rest_framework.test import APIClient
 
-from tests.refresh_support import PASSWORD, bearer, login_pair
+from tests.support.refresh_tokens import PASSWORD, bearer, login_pair
 
 MFA = "/auth/mfa/"
 TOTP = "/auth/mfa/totp/"

@@ -20,10 +20,9 @@ from django_apiauth.crypto.encryption import KeyDecryptionError
 from django_apiauth.crypto.keys import SUPPORTED_ALGORITHMS, UnsupportedAlgorithm, check_algorithm
 from django_apiauth.durations import parse_duration
 from django_apiauth.mfa.reencryption import count_totp_secrets, reencrypt_totp_secrets
-from django_apiauth.models.signing_keys import SigningKey
-from django_apiauth.signing_keys.reencryption import reencrypt_private_keys
+from django_apiauth.signing_keys.reencryption import keys_to_reencrypt, reencrypt_private_keys
 from django_apiauth.signing_keys.retirement import expired_retiring_keys, retire_expired
-from django_apiauth.signing_keys.rotation import rotate, rotation_due
+from django_apiauth.signing_keys.rotation import all_keys, rotate, rotation_due
 
 _COLUMNS = (("kid", 44), ("algorithm", 9), ("state", 8), ("created", 16), ("activated", 16))
 
@@ -83,7 +82,7 @@ class Command(BaseCommand):
 
     def _rotate(self, algorithm: str, threshold: timedelta | None, dry_run: bool) -> None:
         if dry_run:
-            due = threshold is None or rotation_due(algorithm, threshold)
+            due = rotation_due(algorithm, threshold)
             self.stdout.write(f"{algorithm}: {'would rotate' if due else 'rotation not due'} (dry run).")
             return
         result = rotate(algorithm, if_older_than=threshold)
@@ -105,7 +104,7 @@ class Command(BaseCommand):
 
     def _reencrypt(self, dry_run: bool) -> None:
         if dry_run:
-            count = SigningKey.objects.exclude(private_key_ciphertext="").count()
+            count = keys_to_reencrypt().count()
             secrets = count_totp_secrets()
             self.stdout.write(f"Would re-encrypt {count} private key(s) and {secrets} TOTP secret(s) (dry run).")
             return
@@ -117,6 +116,6 @@ class Command(BaseCommand):
 
     def _list(self) -> None:
         self.stdout.write("  ".join(name.ljust(width) for name, width in _COLUMNS).rstrip())
-        for key in SigningKey.objects.order_by("algorithm", "-created_at", "-pk"):
+        for key in all_keys():
             cells = (key.kid, key.algorithm, key.state, _when(key.created_at), _when(key.activated_at))
             self.stdout.write("  ".join(c.ljust(w) for c, (_n, w) in zip(cells, _COLUMNS, strict=True)).rstrip())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from example_project.views import Reports, WhoAmI
+from tests.support.views import Reports, WhoAmI
 
 nested = [path("reports/", Reports.as_view()), path("me/", WhoAmI.as_view())]
 urlpatterns = [path("a/", Reports.as_view()), path("b/", include(nested)), path("plain/", lambda request: None)]

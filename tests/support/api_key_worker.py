@@ -24,10 +24,9 @@ def main() -> None:
     from django_apiauth.api_keys import cache
     from django_apiauth.api_keys.authenticate import authenticate_api_key
     from django_apiauth.api_keys.exceptions import APIKeyRejected
-    from django_apiauth.localcache import TTLCache
 
     now = [1000.0]
-    cache.verified_keys = TTLCache(clock=lambda: now[0])
+    cache.verified_keys.clock = lambda: now[0]
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         command: dict[str, Any] = json.loads(line)

@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.jwt import access
+from django_apiauth.jwt.access import AccessToken
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.signing_keys.material import load_private_material
 from django_apiauth.signing_keys.rotation import ensure_active_key
@@ -73,7 +75,7 @@ def forge(
     head = {"alg": key.algorithm, "kid": key.kid, "typ": "at+jwt"} if header is None else header
     signing_input = f"{b64json(head)}.{b64json(claims)}".encode()
     algorithm = sign_as or key.algorithm
-    material = secret if secret is not None else load_private_material(key)
+    material = secret if secret is not None else load_private_material(key.algorithm, key.private_key_ciphertext)
     return f"{signing_input.decode()}.{b64(sign(algorithm, material, signing_input))}"
 
 
@@ -83,3 +85,10 @@ def active_key(algorithm: str | None = None) -> SigningKey:
 
 def keys_in(state: SigningKeyState, algorithm: str = "RS256") -> list[SigningKey]:
     return list(SigningKey.objects.filter(state=state, algorithm=algorithm))
+
+
+def issue_access_token(user: Any, **kwargs: Any) -> AccessToken:
+    """Issue as the login service does: keys of ``JWT_ALGORITHM`` are created first on an empty table
+    (the JWT layer itself only reads keys)."""
+    ensure_active_key()
+    return access.issue_access_token(user, **kwargs)
