@@ -200,7 +200,7 @@ def test_scrub_handles_nesting_lists_and_odd_values() -> None:
 
 def test_flood_of_identical_failures_is_one_row() -> None:
     """Acceptance: 10,000 identical failures from one IP make one row whose count becomes exact."""
-    # At the start of an aggregation window: one more minute is then always the very next window.
+    # At the start of a window, so that 61 s later is the very next window (not the one after it).
     start = timezone.now().replace(second=0, microsecond=0)
     request = _request(ip="203.0.113.50")
     with time_machine.travel(start, tick=False):

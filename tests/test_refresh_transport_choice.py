@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from django_apiauth.models.refresh import RefreshTransport
+from django_apiauth.models.refresh import RefreshTokenFamily, RefreshTransport
+from tests.support.mfa import VERIFY, enrol
 from tests.support.refresh_tokens import LOGIN, PASSWORD, REFRESH, only_family, refresh
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +132,20 @@ def test_a_refresh_without_the_field_is_a_400_in_body_mode(api_client: APIClient
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
+
+
+@pytest.mark.usefixtures("both")
+def test_the_login_choice_carries_through_the_mfa_step(user: User, clock: Any) -> None:
+    enrolled = enrol()
+    clock.shift(60)
+    challenge = login_with(APIClient(), refresh_transport="cookie")
+    assert challenge.json()["mfa_required"] is True
+
+    response = APIClient().post(
+        VERIFY, {"mfa_token": challenge.json()["mfa_token"], "code": enrolled.code()}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert "refresh_token" not in response.json()
+    assert len(cookie_values(response)) == 1
+    assert RefreshTokenFamily.objects.filter(transport=RefreshTransport.COOKIE).count() == 1

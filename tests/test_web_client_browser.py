@@ -7,13 +7,18 @@ when the page loads without a session.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
+import shutil
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 import requests
 from selenium.webdriver.common.by import By
@@ -39,6 +44,7 @@ pytestmark = [
 SCREENSHOTS = Path(os.environ.get("APIAUTH_ARTIFACTS_DIR", ROOT / "artifacts")) / "screenshots"
 PASSWORD = "browser-test-password-7c1e"
 CSRF = {"X-Requested-With": "fetch"}
+ZBARIMG = shutil.which("zbarimg")
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,12 @@ class Servers:
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     tmp = tmp_path_factory.mktemp("web-client")
     api_sock, page_sock = listening_socket(), listening_socket()
-    env = project_env(server_database_url(tmp), CORS_ALLOWED_ORIGINS=origin(page_sock))
+    env = project_env(
+        server_database_url(tmp),
+        CORS_ALLOWED_ORIGINS=origin(page_sock),
+        # Every browser and every API client of these tests is 127.0.0.1: raise the per-IP limits.
+        APIAUTH_THROTTLE_RATES="login=1000/min,refresh=1000/min,mfa=1000/min,api_keys=1000/min,sessions=1000/min",
+    )
     env.pop("REDIS_URL", None)  # one worker: its own cache; the test process flushes its Redis db between tests
     manage(env, "migrate", "--noinput")
     with (
@@ -238,3 +249,72 @@ def test_a_disallowed_origin_is_refused(
     assert problems, "the browser must report the CORS refusals"
     assert all("CORS policy" in p or "Failed to load resource" in p for p in problems), problems
     assert not any("Content Security Policy" in p for p in problems)
+
+
+def read_qr(data_uri: str, tmp_path: Path) -> str:
+    """Decode the page's QR image with a real decoder (Debian's zbarimg)."""
+    assert data_uri.startswith("data:image/png;base64,")
+    png = tmp_path / "qr.png"
+    png.write_bytes(base64.b64decode(data_uri.split(",", 1)[1]))
+    decoded = subprocess.run(  # noqa: S603 - a fixed Debian binary on our own file
+        [ZBARIMG, "-q", "--raw", str(png)], capture_output=True, check=True, text=True
+    )
+    return decoded.stdout.strip()
+
+
+def enter_code(driver: WebDriver, code: str) -> None:
+    (field,) = driver.find_elements(By.CSS_SELECTOR, "input[name=code]")  # one code field at a time
+    field.send_keys(code)
+    field.submit()
+
+
+def sign_in_with_code(driver: WebDriver, page: str, username: str, code: str) -> None:
+    driver.get(f"{page}/")
+    browser.wait_for_state(driver, "signed-out")
+    form = driver.find_element(By.ID, "login-form")
+    form.find_element(By.NAME, "username").send_keys(username)
+    form.find_element(By.NAME, "password").send_keys(PASSWORD)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    browser.wait_for_state(driver, "mfa-required")
+    enter_code(driver, code)
+    browser.wait_for_state(driver, "signed-in")
+    browser.wait_for_text(driver, "#current-user", username)
+
+
+@pytest.mark.skipif(not ZBARIMG, reason="needs Debian's zbar-tools (zbarimg) to decode the QR code")
+def test_mfa_enrolment_by_qr_code_then_login_through_the_code_step(
+    servers: Servers, driver: WebDriver, username: str, shot: Callable[[str], None], tmp_path: Path
+) -> None:
+    sign_in(driver, servers.api, username)
+    driver.find_element(By.ID, "mfa-enrol-start").click()
+    secret = browser.wait_for(driver, "#totp-secret").text
+    qr = driver.find_element(By.ID, "totp-qr")
+    browser.wait_for(driver, "#totp-qr")
+    shot("mfa-enrolment")
+    uri = read_qr(str(qr.get_attribute("src")), tmp_path)
+    assert uri.startswith("otpauth://totp/")
+    assert f"secret={secret}" in uri
+    assert driver.execute_script("return document.getElementById('totp-qr').naturalWidth") > 0
+
+    totp = pyotp.TOTP(secret)
+    enter_code(driver, totp.now())
+    browser.wait_for(driver, "#backup-codes li")
+    codes = [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#backup-codes li")]
+    shot("mfa-backup-codes")
+    assert len(codes) == 10
+    assert all(codes)
+    browser.wait_for_text(driver, "#mfa-status", "is on")
+
+    # The confirming code cannot be replayed: the next time step's code (computed, never waited for).
+    driver.find_element(By.ID, "logout").click()
+    browser.wait_for_state(driver, "signed-out")
+    sign_in_with_code(driver, servers.api, username, totp.at(time.time() + totp.interval))
+    shot("mfa-login-with-totp")
+
+    # And a backup code, once.
+    driver.find_element(By.ID, "logout").click()
+    browser.wait_for_state(driver, "signed-out")
+    sign_in_with_code(driver, servers.api, username, codes[0])
+    shot("mfa-login-with-backup-code")
+    assert driver.find_element(By.ID, "backup-codes").text == ""  # shown once, never again
+    assert browser.console_problems(driver) == []

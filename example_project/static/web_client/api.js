@@ -65,9 +65,18 @@ function forget(notify) {
   if (notify) onSignedOut();
 }
 
+// Tokens, or ``{mfaToken, methods}`` when the account has a second factor and the code step must follow.
 export async function login(username, password) {
   const body = { username, password, refresh_transport: "cookie" };
-  accept(await send("/auth/login/", { method: "POST", body, bearer: false, cookie: true }));
+  const answer = await send("/auth/login/", { method: "POST", body, bearer: false, cookie: true });
+  if (answer.mfa_required) return { mfaToken: answer.mfa_token, methods: answer.methods };
+  accept(answer);
+  return null;
+}
+
+export async function verifyMfa(mfaToken, code) {
+  const body = { mfa_token: mfaToken, code }; // the login's "cookie" choice waits in the mfa_token
+  accept(await send("/auth/mfa/verify/", { method: "POST", body, bearer: false, cookie: true }));
 }
 
 // Exchanges the cookie for a new access token (and a new cookie); fails with 401 when there is no session.

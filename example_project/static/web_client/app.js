@@ -1,5 +1,6 @@
 // The page: wires the forms and buttons to the API client and renders what it answers.
 import * as api from "./api.js";
+import * as mfa from "./mfa.js";
 import { $, button, cell, setStatus, show, showError, when } from "./ui.js";
 
 function guard(action) {
@@ -23,6 +24,10 @@ function showSignedOut(message) {
   $("#sessions").replaceChildren();
   $("#api-key-plaintext").textContent = "";
   show("#api-key-new", false);
+  show("#mfa-login", false);
+  $("#mfa-login-slot").replaceChildren();
+  $("#mfa-confirm-slot").replaceChildren();
+  mfa.forget();
   setStatus(message || "Signed out.");
   document.body.dataset.state = "signed-out";
 }
@@ -31,9 +36,11 @@ async function showSignedIn() {
   const me = await api.call("/api/whoami/");
   $("#current-user").textContent = me.user;
   show("#login-section", false);
+  show("#mfa-login", false);
+  $("#mfa-login-slot").replaceChildren();
   show("#account", true);
   show("#signed-in", true);
-  await Promise.all([loadKeys(), loadSessions()]);
+  await Promise.all([loadKeys(), loadSessions(), mfa.loadStatus()]);
   setStatus("Signed in.");
   document.body.dataset.state = "signed-in";
 }
@@ -128,9 +135,40 @@ async function revokeSession(session) {
 
 async function submitLogin(event) {
   const form = event.target;
-  await api.login(form.elements.username.value, form.elements.password.value);
+  const challenge = await api.login(form.elements.username.value, form.elements.password.value);
   form.reset();
+  if (challenge) {
+    askForCode(challenge.mfaToken);
+    return;
+  }
   await showSignedIn();
+}
+
+// The second step of a login: a code from the authenticator app, or a backup code.
+function askForCode(mfaToken) {
+  show("#login-section", false);
+  show("#mfa-login", true);
+  const form = mfa.codeForm("mfa-login-form", "Code", guard(async (event) => {
+    await api.verifyMfa(mfaToken, event.target.elements.code.value.trim());
+    await showSignedIn();
+  }));
+  $("#mfa-login-slot").replaceChildren(form);
+  form.elements.code.focus();
+  setStatus("Two-factor authentication required.");
+  document.body.dataset.state = "mfa-required";
+}
+
+async function startEnrolment() {
+  const password = $("#mfa-password").value;
+  await mfa.startEnrolment(password);
+  $("#mfa-password").value = "";
+  const form = mfa.codeForm("mfa-confirm-form", "Code from the app", guard(async (event) => {
+    await mfa.confirmEnrolment(event.target.elements.code.value.trim());
+    $("#mfa-confirm-slot").replaceChildren();
+    await mfa.loadStatus();
+    setStatus("Two-factor authentication is on.");
+  }));
+  $("#mfa-confirm-slot").replaceChildren(form);
 }
 
 async function logout(everywhere) {
@@ -145,6 +183,7 @@ async function start() {
   $("#logout-all").addEventListener("click", guard(() => logout(true)));
   $("#api-key-form").addEventListener("submit", guard(createKey));
   $("#api-key-copy").addEventListener("click", guard(copyKey));
+  $("#mfa-enrol").addEventListener("submit", guard(startEnrolment));
   try {
     await api.refresh(); // a reload keeps the session through the cookie; 401 when there is none
   } catch (exc) {
