@@ -9,6 +9,7 @@ NULL``: two concurrent uses of one code cannot both pass.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -56,14 +57,26 @@ def verify_backup_code(device: BackupCodeDevice, token: Any) -> bool:
     code = normalised_backup_code(token)
     match = None if code is None else _find_unused(device, code)
     now = timezone.now()
-    if match is not None and BackupCode.objects.filter(pk=match.pk, used_at=None).update(used_at=now):
-        fields = success_fields(now)
-        BackupCodeDevice.objects.filter(pk=device.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(device, name, value)
+    if match is not None and _redeem(device, match, now):
         return True
     record_failure(device)
     return False
+
+
+def _redeem(device: BackupCodeDevice, match: BackupCode, now: datetime) -> bool:
+    """Mark the code used and the device's success fields in one transaction.
+
+    If the second write fails (a busy database), the first is rolled back with it: the code is never
+    spent by a request that then answered an error.
+    """
+    fields = success_fields(now)
+    with transaction.atomic():
+        if not BackupCode.objects.filter(pk=match.pk, used_at=None).update(used_at=now):
+            return False
+        BackupCodeDevice.objects.filter(pk=device.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(device, name, value)
+    return True
 
 
 def _find_unused(device: BackupCodeDevice, code: str) -> BackupCode | None:
