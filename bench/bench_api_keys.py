@@ -1,6 +1,6 @@
 """API keys next to the no-auth baseline and DRF's ``TokenAuthentication`` (one ORM lookup), same run.
 
-Targets (issue 5): a valid key costs at most half of ``TokenAuthentication``'s overhead, although it hashes
+Targets: a valid key costs at most half of ``TokenAuthentication``'s overhead, although it hashes
 and checks scope and expiry; a malformed key is refused in under a tenth of a valid check, with no query.
 """
 

@@ -3,7 +3,7 @@
 For each algorithm, in the same run: the no-auth baseline, DRF's ``TokenAuthentication`` (a plaintext key
 looked up in the database, the simplest peer), our two classes, PyJWT's ``jwt.decode`` and the raw
 ``cryptography`` signature verify of the same algorithm, both as a bare call and as the overhead it adds
-to a request. Targets (issue 3): stateless overhead <= 2x the raw verify; with-user overhead <= half of
+to a request. Targets: stateless overhead <= 2x the raw verify; with-user overhead <= half of
 ``TokenAuthentication``'s. "reused token" is the common case (a client sends its token until it expires:
 the process remembers its verified signature); "new token" turns that memory off, so every request runs
 the full verification, as the first request with each token does.

@@ -106,7 +106,7 @@ APIAUTH: dict[str, object] = {
     "TRUSTED_PROXIES": [p for p in os.environ.get("APIAUTH_TRUSTED_PROXIES", "").split(",") if p],
 }
 
-# API keys (issue 5): the fallback pepper is for the local demo only, like SECRET_KEY above.
+# API keys: the fallback pepper is for the local demo only, like SECRET_KEY above.
 APIAUTH["API_KEY_PEPPER"] = os.environ.get("APIAUTH_API_KEY_PEPPER", "demo-only-api-key-pepper-5d1e9a7c3b0f2e8d4c6a")
 # One scope registry for logins, refreshes and API keys: who may be granted what.
 APIAUTH["SCOPES"] = {
@@ -150,7 +150,7 @@ LOGGING = {
 # Fernet keys encrypting the private signing keys at rest (comma-separated, newest first). Unset, the demo
 # derives one from SECRET_KEY and `manage.py check` warns (apiauth.W010).
 APIAUTH["KEY_ENCRYPTION_KEYS"] = [k for k in os.environ.get("APIAUTH_KEY_ENCRYPTION_KEYS", "").split(",") if k]
-# --- login and refresh tokens (issue 4) -----------------------------------------------------------------
+# --- login and refresh tokens ------------------------------------------------------------------------------
 # "both": API clients keep the refresh token in the body (the default at login), the web client asks for the
 # HttpOnly cookie (`"refresh_transport": "cookie"`) so its scripts never hold the token.
 APIAUTH["REFRESH_TOKEN_TRANSPORT"] = os.environ.get("APIAUTH_REFRESH_TOKEN_TRANSPORT", "both")
