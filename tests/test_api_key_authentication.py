@@ -266,6 +266,7 @@ def test_has_scope_uses_the_key_scopes(issue_key: Callable[..., IssuedKey]) -> N
     response = WriteView.as_view()(factory.get("/", HTTP_X_API_KEY=issued.plaintext))
     assert response.status_code == 403
     assert response.data["error"] == "insufficient_scope"
+    assert "WWW-Authenticate" not in response  # RFC 6750's scope challenge belongs to bearer tokens only
 
 
 def test_request_auth_is_the_key_and_user_the_owner(issue_key: Callable[..., IssuedKey], user: User) -> None:

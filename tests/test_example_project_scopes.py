@@ -41,6 +41,7 @@ def test_an_ordinary_user_gets_the_default_set_and_no_reports(api_client: APICli
     refused = bearer_get(REPORTS, body["access_token"])
     assert refused.status_code == 403
     assert refused.json()["error"] == "insufficient_scope"
+    assert refused["WWW-Authenticate"] == 'Bearer error="insufficient_scope", scope="reports:read"'  # RFC 6750 §3.1
 
 
 def test_reports_refuse_anonymous_callers(api_client: APIClient) -> None:

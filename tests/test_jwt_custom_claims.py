@@ -29,6 +29,10 @@ def overriding_claims(user: Any, *, scopes: tuple[str, ...], request: Any) -> di
     return {"tenant": "acme", "sub": "someone-else", "scope": "admin"}
 
 
+def client_grant_claims(user: Any, *, scopes: tuple[str, ...], request: Any) -> dict[str, Any]:
+    return {"gty": "client_credentials"}
+
+
 def list_claims(user: Any, *, scopes: tuple[str, ...], request: Any) -> Any:
     return ["tenant"]
 
@@ -95,6 +99,15 @@ def test_registered_claims_cannot_be_overridden(user: Any, apiauth: Any, caplog:
     assert isinstance(caught.value, ImproperlyConfigured)
     assert "may not set registered claims: scope, sub" in str(caught.value)
     assert "ACCESS_TOKEN_CLAIMS" in caplog.text
+
+
+def test_a_hook_cannot_mark_a_users_token_as_a_clients_own(user: Any, apiauth: Any) -> None:
+    apiauth(ACCESS_TOKEN_CLAIMS=HOOK + "client_grant_claims")
+
+    with pytest.raises(ClaimsHookError) as caught:
+        issue_access_token(user)
+
+    assert "may not set registered claims: gty" in str(caught.value)
 
 
 def test_a_bad_hook_answers_a_generic_500_at_login(api_client: APIClient, user: Any, apiauth: Any) -> None:

@@ -95,3 +95,36 @@ def test_consent_admin_is_read_only(admin_client: Any, user: Any) -> None:
     OAuthConsent.objects.create(user=user, client=app.client, scope="read")
     assert admin_client.get("/admin/apiauth/oauthconsent/").status_code == 200
     assert admin_client.get("/admin/apiauth/oauthconsent/add/").status_code == 403
+
+
+def test_unticking_active_deactivates_through_the_service(admin_client: Any) -> None:
+    from django_apiauth.models import AuthEvent, EventType
+
+    app = confidential()
+    response = admin_client.post(f"{CHANGELIST}{app.client.pk}/change/", form(is_active=""))
+    assert response.status_code == 302
+    client = OAuthClient.objects.get()
+    assert not client.is_active
+    assert client.tokens_revoked_at is not None
+    assert AuthEvent.objects.filter(type=EventType.OAUTH_CLIENT_DEACTIVATED).count() == 1
+
+
+def test_deactivate_action(admin_client: Any) -> None:
+    apps = [confidential(), public()]
+    data = {"action": "deactivate_selected", "_selected_action": [a.client.pk for a in apps]}
+    assert admin_client.post(CHANGELIST, data).status_code == 302
+    assert not OAuthClient.objects.filter(is_active=True).exists()
+
+
+def test_delete_from_the_admin_revokes_the_clients_sessions(admin_client: Any, user: Any) -> None:
+    from django.test import RequestFactory
+
+    from django_apiauth.models import RefreshTokenFamily
+    from django_apiauth.refresh.service import issue_family
+
+    app = confidential()
+    issue_family(user, request=RequestFactory().post("/"), client_id=app.client.client_id)
+    data = {"action": "delete_selected", "_selected_action": [app.client.pk], "post": "yes"}
+    assert admin_client.post(CHANGELIST, data).status_code == 302
+    assert not OAuthClient.objects.exists()
+    assert RefreshTokenFamily.objects.get().revoked_reason == "client_deactivated"

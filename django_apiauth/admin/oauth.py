@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.models.oauth import ClientType, GrantType, OAuthClient, OAuthConsent
 from django_apiauth.oauth.clients import create_client, rotate_secret, validate_registration
+from django_apiauth.oauth.lifecycle import deactivate_clients, delete_clients
 
 SECRET_TEMPLATE = "admin/apiauth/oauth_client_secret.html"  # noqa: S105 - a template name
 
@@ -63,7 +64,7 @@ class OAuthClientAdmin(admin.ModelAdmin[OAuthClient]):
     list_filter = ["client_type", "is_active"]
     search_fields = ["name", "client_id"]
     readonly_fields = ["client_id", "created_at", "previous_secret_expires_at"]
-    actions = ["rotate_secrets"]
+    actions = ["rotate_secrets", "deactivate_selected"]
 
     def get_fields(self, request: HttpRequest, obj: OAuthClient | None = None) -> Any:
         fields = ["name", "client_type", "redirect_uris_text", "grant_types_choice", "scope", "may_introspect"]
@@ -73,7 +74,13 @@ class OAuthClientAdmin(admin.ModelAdmin[OAuthClient]):
     @sensitive_variables("new")
     def save_model(self, request: HttpRequest, obj: OAuthClient, form: Any, change: bool) -> None:
         if change:
+            deactivating = "is_active" in form.changed_data and not obj.is_active
+            if deactivating:
+                obj.is_active = True  # the service deactivates, ending the client's tokens and sessions
             super().save_model(request, obj, form, change)
+            if deactivating:
+                deactivate_clients([obj], request=request)
+                obj.refresh_from_db()
             return
         new = create_client(
             name=obj.name,
@@ -85,6 +92,17 @@ class OAuthClientAdmin(admin.ModelAdmin[OAuthClient]):
         )
         obj.pk, obj.client_id = new.client.pk, new.client.client_id
         request._apiauth_new_secret = new.secret  # type: ignore[attr-defined]  # this response only
+
+    def delete_model(self, request: HttpRequest, obj: OAuthClient) -> None:
+        delete_clients([obj], request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[OAuthClient]) -> None:
+        delete_clients(queryset, request=request)
+
+    @admin.action(description="Deactivate the selected clients (their tokens and sessions end)")
+    def deactivate_selected(self, request: HttpRequest, queryset: QuerySet[OAuthClient]) -> None:
+        ended = deactivate_clients(queryset, request=request)
+        self.message_user(request, f"Deactivated {len(ended)} client(s).")
 
     def response_add(self, request: HttpRequest, obj: OAuthClient, post_url_continue: str | None = None) -> Any:
         secret = getattr(request, "_apiauth_new_secret", "")

@@ -16,7 +16,8 @@ from django_apiauth.exceptions import InvalidToken
 from django_apiauth.jwt.access import is_client_token, verify_access_token
 from django_apiauth.jwt.subjects import user_for_claims
 from django_apiauth.models.events import EventType
-from django_apiauth.oauth.principal import client_principal
+from django_apiauth.oauth.principal import check_client_live, live_client_principal
+from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
 
 JWT = "jwt"
 API_KEY = "api_key"
@@ -38,21 +39,31 @@ def check_claims(claims: dict[str, Any]) -> None:
     check_session_not_revoked(claims)
 
 
+def database_user(claims: dict[str, Any]) -> Any:
+    """The active user of a user's token; a token issued to a third-party OAuth client also needs that
+    client to be live (deactivating a client ends its users' access tokens, not only their refreshes)."""
+    client_id = claims.get("client_id")
+    if client_id is not None and client_id != FIRST_PARTY_CLIENT_ID:
+        check_client_live(claims, own_token=False)
+    return user_for_claims(claims)
+
+
 def verify_bearer(
     token: str,
     *,
     validate_claims: Callable[[dict[str, Any]], None] = check_claims,
-    get_user: Callable[[dict[str, Any]], Any] = user_for_claims,
+    get_user: Callable[[dict[str, Any]], Any] = database_user,
+    get_client: Callable[[dict[str, Any]], Any] = live_client_principal,
 ) -> tuple[Any, Any]:
     """``(user, claims)`` for a valid access token; raises ``InvalidToken`` otherwise.
 
-    An OAuth client's own token (``client_credentials``) gives ``(AnonymousUser, ClientPrincipal)``: a
+    An OAuth client's own token (``client_credentials``) gives ``(AnonymousUser, get_client(claims))``: a
     client acting for itself is never a user, whatever its id looks like (``gty`` decides, not ``sub``).
     """
     claims = verify_access_token(token)
     validate_claims(claims)
     if is_client_token(claims):
-        return AnonymousUser(), client_principal(claims)
+        return AnonymousUser(), get_client(claims)
     return get_user(claims), claims
 
 

@@ -97,7 +97,30 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
         response["WWW-Authenticate"] = challenge  # the scheme that refused names itself
     if isinstance(exc, exceptions.AuthenticationFailed):
         _add_bearer_error(response, body["error"])
+    elif body["error"] == "insufficient_scope":
+        _add_scope_challenge(response, context)
     return response
+
+
+def _add_scope_challenge(response: Response, context: dict[str, Any]) -> None:
+    """RFC 6750 §3.1: a bearer token without the scope a view requires gets 403 with
+    ``WWW-Authenticate: Bearer error="insufficient_scope", scope="..."`` naming what the view requires.
+
+    Only when a bearer scheme authenticated the request: other schemes have no such parameter.
+    """
+    request = context.get("request")
+    header_of = getattr(getattr(request, "successful_authenticator", None), "authenticate_header", None)
+    if not callable(header_of):
+        return
+    scheme = str(header_of(request) or "")
+    if scheme.split(" ", 1)[0].lower() != "bearer":
+        return
+    challenge = f'{scheme.split(" ", 1)[0]} error="insufficient_scope"'
+    required = getattr(context.get("view"), "required_scopes", None)
+    if isinstance(required, (list, tuple)) and all(isinstance(name, str) for name in required):
+        scope = " ".join(name for name in required if name.isprintable() and '"' not in name and "\\" not in name)
+        challenge += f', scope="{scope}"'
+    response["WWW-Authenticate"] = challenge
 
 
 def _add_bearer_error(response: Response, code: str) -> None:

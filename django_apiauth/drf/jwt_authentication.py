@@ -14,10 +14,12 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from django_apiauth.authn.core import check_claims, record_token_rejected, verify_bearer
+from django_apiauth.authn.core import check_claims, database_user, record_token_rejected, verify_bearer
 from django_apiauth.authn.credentials import read_bearer
 from django_apiauth.exceptions import InvalidToken
-from django_apiauth.jwt.subjects import TokenUser, user_for_claims
+from django_apiauth.jwt.subjects import TokenUser
+from django_apiauth.oauth.principal import client_principal, live_client_principal
+from django_apiauth.scopes.principals import ClientPrincipal
 
 
 class InvalidTokenFailed(AuthenticationFailed):
@@ -47,7 +49,10 @@ class JWTAuthentication(BaseAuthentication):
             if token is None:
                 return None
             user, claims = verify_bearer(
-                token, validate_claims=lambda claims: self.validate_claims(claims, request), get_user=self.get_user
+                token,
+                validate_claims=lambda claims: self.validate_claims(claims, request),
+                get_user=self.get_user,
+                get_client=self.get_client,
             )
         except InvalidToken as exc:
             self.token_rejected(request, exc)
@@ -70,8 +75,14 @@ class JWTAuthentication(BaseAuthentication):
         check_claims(claims)
 
     def get_user(self, claims: dict[str, Any]) -> Any:
-        """The active database user named by ``sub`` (one indexed query unless cached)."""
-        return user_for_claims(claims)
+        """The active database user named by ``sub`` (one indexed query unless cached); a token issued to
+        a third-party OAuth client also needs that client to be active (likewise cached)."""
+        return database_user(claims)
+
+    def get_client(self, claims: dict[str, Any]) -> ClientPrincipal:
+        """``request.auth`` for an OAuth client's own token, once the client is known to be active and not
+        to have revoked its tokens (one indexed query unless cached)."""
+        return live_client_principal(claims)
 
     def token_rejected(self, request: Request, exc: InvalidToken) -> None:
         """Record an aggregated ``token_rejected`` event (never the token itself)."""
@@ -87,3 +98,8 @@ class StatelessJWTAuthentication(JWTAuthentication):
 
     def get_user(self, claims: dict[str, Any]) -> TokenUser:
         return TokenUser(claims)
+
+    def get_client(self, claims: dict[str, Any]) -> ClientPrincipal:
+        """From the claims alone: a deactivated client's tokens live until they expire, as a deactivated
+        user's do under this class."""
+        return client_principal(claims)

@@ -28,7 +28,7 @@ REGISTERED_CLAIMS = frozenset(
     {
         "iss", "sub", "aud", "exp", "iat", "nbf", "jti",
         "scope", "sid", "client_id", "typ", "token_type", "token_use",
-        "auth_time", "amr", "acr", "azp", "cnf", "act",
+        "auth_time", "amr", "acr", "azp", "cnf", "act", "gty",
     }
 )  # fmt: skip
 

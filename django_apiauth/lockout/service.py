@@ -14,7 +14,7 @@ the database work and ``register_failure`` after a refusal. Kinds and what they 
 * ``login``: network+account (soft lock), network (all credentials), account across networks (hard lock past
   ``LOCKOUT_ACCOUNT_NETWORKS`` distinct networks);
 * ``mfa``: the account;
-* ``api_key``, ``refresh``: the network.
+* ``api_key``, ``refresh``, ``oauth_client``: the network.
 
 Accounts are identified by a keyed hash of the case-folded username, the same whether or not the account
 exists, so the answers never reveal which accounts exist.
@@ -44,7 +44,7 @@ from django_apiauth.models.events import EventType
 from django_apiauth.shared_cache import guarded, shared_cache
 from django_apiauth.throttling.redis_backend import redis_client_of
 
-KINDS = ("login", "mfa", "api_key", "refresh")
+KINDS = ("login", "mfa", "api_key", "refresh", "oauth_client")
 PREFIX = "apiauth:lo"
 REFUSED = "Too many failed attempts; retry later."
 
@@ -65,7 +65,7 @@ def entries_for(kind: str, network: str, account: Any) -> list[Counter | Network
     if kind not in KINDS:
         raise ValueError(f"unknown lockout kind {kind!r}; use one of {KINDS}")
     per_network = Counter(f"{PREFIX}:ip:{network}", apiauth_settings.LOCKOUT_IP_FAILURES, reset_on_success=False)
-    if kind in ("api_key", "refresh") or account is None:
+    if kind in ("api_key", "refresh", "oauth_client") or account is None:
         return [per_network]
     acct = account_id(account)
     failures = apiauth_settings.LOCKOUT_FAILURES

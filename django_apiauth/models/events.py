@@ -43,6 +43,7 @@ class EventType(models.TextChoices):
     OAUTH_CODE_REUSED = "oauth_code_reused", "OAuth authorization code reused"
     OAUTH_CONSENT_GRANTED = "oauth_consent_granted", "OAuth consent granted"
     OAUTH_CONSENT_REVOKED = "oauth_consent_revoked", "OAuth consent revoked"
+    OAUTH_CLIENT_DEACTIVATED = "oauth_client_deactivated", "OAuth client deactivated"
 
 
 class AuthEvent(models.Model):

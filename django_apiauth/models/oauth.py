@@ -49,6 +49,12 @@ class OAuthClient(models.Model):
         default=False, help_text="A resource server: may introspect tokens issued to other clients."
     )
     is_active = models.BooleanField(default=True)
+    tokens_revoked_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The client's own (client_credentials) access tokens issued up to this second are refused.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

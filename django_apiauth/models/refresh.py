@@ -28,6 +28,7 @@ class RevocationReason(models.TextChoices):
     CODE_REUSED = "code_reused", "Authorization code replayed"
     CLIENT_REVOKED = "client_revoked", "Revoked by its OAuth client"
     GRANT_REVOKED = "grant_revoked", "OAuth grant revoked by its user"
+    CLIENT_DEACTIVATED = "client_deactivated", "OAuth client deactivated"
 
 
 class RefreshTransport(models.TextChoices):

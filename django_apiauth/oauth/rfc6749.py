@@ -27,6 +27,7 @@ from django_apiauth.exceptions import (
     UnsupportedGrantType,
 )
 from django_apiauth.jwt.access import AccessToken, issue_client_access_token
+from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import EventType
 from django_apiauth.models.oauth import OAuthClient
 from django_apiauth.oauth.clients import active_client, secret_matches
@@ -50,7 +51,12 @@ class TokenResult:
 
 @sensitive_variables("header", "secret", "decoded")
 def authenticate_client(request: HttpRequest, params: Mapping[str, str]) -> OAuthClient:
-    """The client making this request, or ``InvalidClient`` / ``InvalidRequest``."""
+    """The client making this request, or ``InvalidClient`` / ``InvalidRequest``.
+
+    A network that keeps failing waits (``RateLimited``) before any lookup: its failures count in the same
+    per-network counter as refused API keys and refresh tokens.
+    """
+    lockout.check_allowed("oauth_client", request)
     header = request.META.get("HTTP_AUTHORIZATION", "")
     body_id, body_secret = params.get("client_id"), params.get("client_secret")
     secret: str | None
@@ -66,6 +72,7 @@ def authenticate_client(request: HttpRequest, params: Mapping[str, str]) -> OAut
     if client is None or not _credentials_fit(client, secret):
         details = {"client_id": client_id if client is not None else None, "method": _method(header, secret)}
         record_event(EventType.OAUTH_CLIENT_FAILED, request=request, details=details, aggregate=True)
+        lockout.register_failure("oauth_client", request)
         raise InvalidClient(CLIENT_REFUSED)
     details = {"client_id": client.client_id, "method": _method(header, secret)}
     record_event(EventType.OAUTH_CLIENT_AUTHENTICATED, request=request, details=details, aggregate=True)

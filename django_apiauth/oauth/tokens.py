@@ -8,9 +8,11 @@ from typing import Any
 from django.utils import timezone
 
 from django_apiauth.exceptions import InvalidToken
-from django_apiauth.jwt.access import verify_access_token
+from django_apiauth.jwt.access import is_client_token, verify_access_token
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily
+from django_apiauth.oauth.principal import check_client_live
 from django_apiauth.refresh.revocation import check_session_not_revoked
+from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
 from django_apiauth.refresh.tokens import is_well_formed, token_digest
 
 
@@ -56,7 +58,7 @@ def _access(token: object) -> FoundToken | None:
 
 def is_active(found: FoundToken) -> bool:
     """Whether the token would still be accepted: live family and unused refresh token, or an access token
-    whose session (or, for a client's own token, the token itself) is not revoked."""
+    whose session (or, for a client's own token, the token itself) is not revoked, from a live client."""
     if found.refresh is not None and found.family is not None:
         now = timezone.now()
         family = found.family
@@ -67,8 +69,11 @@ def is_active(found: FoundToken) -> bool:
             and found.refresh.expires_at > now
             and family.user.is_active
         )
+    claims = found.claims or {}
     try:
-        check_session_not_revoked(found.claims or {})
+        check_session_not_revoked(claims)
+        if claims.get("client_id", FIRST_PARTY_CLIENT_ID) != FIRST_PARTY_CLIENT_ID:
+            check_client_live(claims, own_token=is_client_token(claims))
     except InvalidToken:
         return False
     return True

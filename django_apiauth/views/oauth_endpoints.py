@@ -2,7 +2,9 @@
 
 Token, revocation and introspection are plain Django views: their input is form-encoded only (RFC 6749
 §3.2), their errors are RFC 6749 §5.2 bodies with ``Cache-Control: no-store``, whatever the project's DRF
-settings say. They are CSRF-exempt: no cookie authenticates them, the client authenticates itself.
+settings say. They are CSRF-exempt: no cookie authenticates them, the client authenticates itself. They
+share the ``oauth`` rate (``THROTTLE_RATES``, per client network), checked before the body is read, and
+answer with the ``RateLimit`` headers.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -18,13 +20,15 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from django_apiauth.exceptions import ApiAuthError, InvalidClient, InvalidRequest
+from django_apiauth.exceptions import ApiAuthError, InvalidClient, InvalidRequest, RateLimited
 from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.oauth.consent import grants_of, revoke_grant
 from django_apiauth.oauth.rfc6749 import MAX_PARAMETER_LENGTH, authenticate_client, token_request
 from django_apiauth.oauth.rfc7009 import revoke_token
 from django_apiauth.oauth.rfc7662 import introspect
 from django_apiauth.oauth.rfc8414 import metadata
+from django_apiauth.throttling import service as throttling
+from django_apiauth.throttling.headers import apply_rate_limit_headers
 from django_apiauth.views.base import NO_STORE, AppEndpoint
 from django_apiauth.views.errors import error_response
 
@@ -64,13 +68,35 @@ def form_parameters(request: HttpRequest) -> dict[str, str]:
     return params
 
 
-@method_decorator(csrf_exempt, name="dispatch")
-@method_decorator(sensitive_post_parameters("client_secret", "code", "code_verifier", "refresh_token"), "dispatch")
-class TokenView(View):
-    """``POST /auth/oauth/token/``."""
+class ClientEndpoint(View):
+    """Base of the endpoints a client calls with its credentials: one rate per network, before any work."""
 
     apiauth_endpoint = Endpoint.CREDENTIAL  # HTTPS only, CORS for allowed origins
     http_method_names = ["post"]
+    throttle_scope = "oauth"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        refusal = self.throttle(request)
+        response = refusal if refusal is not None else super().dispatch(request, *args, **kwargs)
+        return apply_rate_limit_headers(request, response)
+
+    def throttle(self, request: HttpRequest) -> HttpResponse | None:
+        """The 429 answer when the client's network is over the rate, else ``None``."""
+        rate = throttling.rate_for(self.throttle_scope)
+        if rate is None:
+            return None
+        limit = throttling.Limit(self.throttle_scope, "ip:" + throttling.network_of(request), rate)
+        decisions = throttling.check(request, [limit])
+        if all(decision.allowed for decision in decisions):
+            return None
+        retry_after = throttling.retry_after(decisions)
+        return oauth_error(RateLimited("Too many requests; retry later.", retry_after=retry_after))
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+@method_decorator(sensitive_post_parameters("client_secret", "code", "code_verifier", "refresh_token"), "dispatch")
+class TokenView(ClientEndpoint):
+    """``POST /auth/oauth/token/``."""
 
     @sensitive_variables("params", "result", "body")
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -93,11 +119,8 @@ class TokenView(View):
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(sensitive_post_parameters("client_secret", "token"), "dispatch")
-class RevokeView(View):
+class RevokeView(ClientEndpoint):
     """``POST /auth/oauth/revoke/`` (RFC 7009): 200 with an empty body, also for unknown tokens."""
-
-    apiauth_endpoint = Endpoint.CREDENTIAL
-    http_method_names = ["post"]
 
     @sensitive_variables("params")
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -114,11 +137,8 @@ class RevokeView(View):
 
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(sensitive_post_parameters("client_secret", "token"), "dispatch")
-class IntrospectView(View):
+class IntrospectView(ClientEndpoint):
     """``POST /auth/oauth/introspect/`` (RFC 7662): only confidential clients may ask."""
-
-    apiauth_endpoint = Endpoint.CREDENTIAL
-    http_method_names = ["post"]
 
     @sensitive_variables("params")
     def post(self, request: HttpRequest) -> HttpResponse:
