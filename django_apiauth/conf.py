@@ -537,9 +537,9 @@ class ApiAuthSettings:
     MONITOR_CREDENTIAL_USE = Setting[bool](
         False,
         (bool,),
-        "Opt in to counting successful uses per window of each API key in the shared cache (one `incr` per "
-        "request, no database write; other credentials through `django_apiauth.monitoring.usage.count_use()`); "
-        "read them with `django_apiauth.monitoring.usage.credential_use()`.",
+        "Opt in to counting successful uses per window of each API key, signing key (`kid`) and OAuth client "
+        "in the shared cache (one `incr` per counted credential, no database write); read them with "
+        "`django_apiauth.monitoring.usage.credential_use()`.",
     )
     # --- multi-factor authentication (docs/mfa.md)
     MFA_TOTP_ISSUER = Setting[str](

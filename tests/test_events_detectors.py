@@ -176,6 +176,29 @@ def test_credential_use_counters_are_opt_in(api_client: APIClient, issue_key: Ca
     assert usage.credential_use("client", "cl_x") == 1
 
 
+def test_bearer_tokens_count_their_signing_key_and_client(apiauth: Callable[..., None], user: Any) -> None:
+    from django.test import Client
+
+    from django_apiauth.jwt.access import issue_access_token
+    from tests.support.jwt_tokens import active_key
+    from tests.support.oauth import basic, confidential, token_request
+
+    first_party = issue_access_token(user).token
+    app = confidential()
+    creds = basic(app.client.client_id, app.secret)
+    own = token_request(Client(), {"grant_type": "client_credentials"}, **creds).json()["access_token"]
+    whoami = APIClient()
+    whoami.get("/api/whoami/", HTTP_AUTHORIZATION=f"Bearer {first_party}")
+    kid = active_key().kid
+    assert usage.credential_use("signing_key", kid) == 0  # off by default
+    apiauth(MONITOR_CREDENTIAL_USE=True)
+    for token in (first_party, first_party, own):
+        whoami.get("/api/whoami/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert usage.credential_use("signing_key", kid) == 3
+    assert usage.credential_use("client", app.client.client_id) == 1
+    assert usage.credential_use("client", "apiauth-first-party") == 0
+
+
 def test_detectors_see_nothing_when_the_cache_is_down(monkeypatch: pytest.MonkeyPatch,
                                                       apiauth: Callable[..., None]) -> None:  # fmt: skip
     def down(*args: Any, **kwargs: Any) -> Any:

@@ -11,11 +11,13 @@ from django.http import HttpRequest
 
 from django_apiauth.api_keys.authenticate import authenticate_api_key
 from django_apiauth.authn.credentials import read_api_key, read_bearer
+from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidToken
-from django_apiauth.jwt.access import is_client_token, verify_access_token
+from django_apiauth.jwt.access import is_client_token, signing_kid, verify_access_token
 from django_apiauth.jwt.subjects import user_for_claims
 from django_apiauth.models.events import EventType
+from django_apiauth.monitoring import usage
 from django_apiauth.oauth.principal import check_client_live, live_client_principal
 from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
 
@@ -48,6 +50,16 @@ def database_user(claims: dict[str, Any]) -> Any:
     return user_for_claims(claims)
 
 
+def count_token_use(token: str, claims: dict[str, Any]) -> None:
+    """The opt-in use counters of a verified token: its signing key, and the OAuth client it was issued to."""
+    kid = signing_kid(token)
+    if kid is not None:
+        usage.count_use("signing_key", kid)
+    client_id = claims.get("client_id")
+    if client_id is not None and client_id != FIRST_PARTY_CLIENT_ID:
+        usage.count_use("client", client_id)
+
+
 def verify_bearer(
     token: str,
     *,
@@ -62,6 +74,8 @@ def verify_bearer(
     """
     claims = verify_access_token(token)
     validate_claims(claims)
+    if apiauth_settings.MONITOR_CREDENTIAL_USE:
+        count_token_use(token, claims)
     if is_client_token(claims):
         return AnonymousUser(), get_client(claims)
     return get_user(claims), claims

@@ -151,3 +151,13 @@ def _find_key(kid: str) -> Any:
     if key is not None and key.algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
         return None
     return key
+
+
+def signing_kid(token: str) -> str | None:
+    """The ``kid`` of a token this process has just verified (from its memories, no parsing); ``None`` when
+    neither remembers it (memories disabled or evicted), which only costs a monitoring count."""
+    remembered = verified_tokens.get(token)
+    if remembered is not None:
+        return str(remembered[0])
+    known = codec.known_headers.get(token.partition(".")[0])
+    return known[1] if known is not None else None
