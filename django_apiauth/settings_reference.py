@@ -1,7 +1,7 @@
-"""The README's settings table, generated from the declarations in ``conf``.
+"""The settings table of the README and of the documentation site, generated from the declarations in ``conf``.
 
-``python -m django_apiauth.settings_reference README.md`` rewrites the block between the README markers; a
-test fails when the README drifts from the declarations. Defaults are written as Python a reader can paste
+``python -m django_apiauth.settings_reference README.md docs/settings.md`` rewrites the block between the
+markers in each file; a test fails when either drifts from the declarations. Defaults are written as Python a reader can paste
 into ``APIAUTH`` and get the same value back (sub-second durations included).
 """
 
@@ -63,7 +63,7 @@ if __name__ == "__main__":  # pragma: no cover - documentation generator, run by
     from pathlib import Path
 
     if len(sys.argv) > 1:
-        path = Path(sys.argv[1])
-        path.write_text(rewrite_readme(path.read_text()))
+        for path in map(Path, sys.argv[1:]):
+            path.write_text(rewrite_readme(path.read_text()))
     else:
         print(settings_reference_markdown())

@@ -39,6 +39,11 @@ def is_valid_fernet_key(value: object) -> bool:
     return True
 
 
+def new_fernet_key() -> str:
+    """A fresh random Fernet key, in the text form ``KEY_ENCRYPTION_KEYS`` entries take."""
+    return Fernet.generate_key().decode("ascii")
+
+
 def derive_fernet_key(secret: str) -> str:
     """A Fernet key derived from a Django secret; a one-way function, so the secret is not exposed."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=_HKDF_SALT, info=_HKDF_INFO)
