@@ -1,8 +1,8 @@
 """The settings table of the README and of the documentation site, generated from the declarations in ``conf``.
 
 ``python -m django_apiauth.settings_reference README.md docs/settings.md`` rewrites the block between the
-markers in each file; a test fails when either drifts from the declarations. Defaults are written as Python a reader can paste
-into ``APIAUTH`` and get the same value back (sub-second durations included).
+markers in each file; a test fails when either drifts from the declarations. Defaults are written as Python a
+reader can paste into ``APIAUTH`` and get the same value back (sub-second durations included).
 """
 
 from __future__ import annotations
