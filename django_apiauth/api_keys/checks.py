@@ -44,7 +44,7 @@ def check_api_key_pepper(app_configs: Sequence[AppConfig] | None = None, **kwarg
             checks.Error(
                 "APIAUTH['API_KEY_PEPPER'] is too weak.",
                 hint=f"Use at least {MIN_PEPPER_LENGTH} random characters, different from SECRET_KEY "
-                "(python -c 'import secrets; print(secrets.token_urlsafe(48))').",
+                "(python -m django_apiauth.generate_secrets --only pepper).",
                 id="apiauth.E020",
             )
         ]

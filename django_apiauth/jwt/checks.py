@@ -45,8 +45,8 @@ def check_key_encryption_keys(app_configs: Sequence[AppConfig] | None = None, **
             checks.Warning(
                 "APIAUTH['KEY_ENCRYPTION_KEYS'] is not set: private signing keys are encrypted with a key "
                 "derived from SECRET_KEY.",
-                hint='Generate one with `python -c "from cryptography.fernet import Fernet; '
-                'print(Fernet.generate_key().decode())"` and set it (outside version control).',
+                hint="Generate one with `python -m django_apiauth.generate_secrets --only encryption-key` and set "
+                "it from the environment (outside version control).",
                 id="apiauth.W010",
             )
         ]
