@@ -185,3 +185,27 @@ def test_auth_scheme_names() -> None:
     assert auth_scheme(request) == "api_key"
     request.successful_authenticator = TokenAuthentication()
     assert auth_scheme(request) == "token"
+
+
+def test_the_scope_challenge_names_no_scope_when_the_view_lists_them_unordered(user: Any) -> None:
+    """``required_scopes`` as a set has no order to name them in: the challenge says only the error."""
+    from rest_framework.response import Response
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from django_apiauth.drf.jwt_authentication import JWTAuthentication
+    from django_apiauth.drf.scopes import HasScope
+    from django_apiauth.jwt.access import issue_access_token
+
+    class SetScoped(APIView):
+        authentication_classes = [JWTAuthentication]
+        permission_classes = [HasScope]
+        required_scopes = {"write"}
+
+        def get(self, request: Any) -> Response:
+            return Response({})
+
+    token = issue_access_token(user, scopes=["read"]).token
+    response = SetScoped.as_view()(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}"))
+    assert response.status_code == 403
+    assert response["WWW-Authenticate"] == 'Bearer error="insufficient_scope"'

@@ -256,3 +256,20 @@ def test_thresholds_are_checked(key: str) -> None:
         assert "apiauth.E064" in {m.id for m in checks.run_checks(tags=["apiauth"])}
     with override_apiauth(**{key: 2}):
         assert "apiauth.E064" not in {m.id for m in checks.run_checks(tags=["apiauth"])}
+
+
+def test_use_counters_without_the_token_memories(apiauth: Callable[..., None], user: Any) -> None:
+    """With verified-token memory off the kid comes from the header memory; a token this process never
+    verified names no kid, and only its client is counted."""
+    from django_apiauth.authn.core import count_token_use
+    from django_apiauth.jwt.access import issue_access_token, signing_kid
+    from tests.support.jwt_tokens import active_key
+
+    apiauth(MONITOR_CREDENTIAL_USE=True, JWT_VERIFIED_TOKEN_CACHE_SIZE=0)
+    token = issue_access_token(user).token
+    assert APIClient().get("/api/whoami/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    assert usage.credential_use("signing_key", active_key().kid) == 1
+    unseen = "eyJub3QiOiJzZWVuIn0.e30.sig"
+    assert signing_kid(unseen) is None
+    count_token_use(unseen, {"client_id": "cl_seen"})
+    assert usage.credential_use("client", "cl_seen") == 1

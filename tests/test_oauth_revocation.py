@@ -75,9 +75,11 @@ def test_unknown_token_revocation_is_200(app: Any, token: str) -> None:
 
 def test_revocation_needs_client_authentication_and_a_token(app: Any) -> None:
     assert post("/auth/oauth/revoke/", {"token": "x"}).status_code == 401
-    missing = post("/auth/oauth/revoke/", {}, **basic(app.client.client_id, app.secret))
+    missing = post(
+        "/auth/oauth/revoke/", {"token_type_hint": "access_token"}, **basic(app.client.client_id, app.secret)
+    )
     assert missing.status_code == 400
-    assert missing.json()["error"] == "invalid_request"
+    assert missing.json() == {"error": "invalid_request", "error_description": "The token parameter is required."}
 
 
 def test_revoking_a_client_credentials_token(app: Any) -> None:
@@ -133,4 +135,7 @@ def test_introspection_needs_a_confidential_client(tokens: dict[str, Any]) -> No
 
 
 def test_introspection_needs_a_token(app: Any) -> None:
-    assert post("/auth/oauth/introspect/", {}, **basic(app.client.client_id, app.secret)).status_code == 400
+    missing = post(
+        "/auth/oauth/introspect/", {"token_type_hint": "access_token"}, **basic(app.client.client_id, app.secret)
+    )
+    assert missing.json() == {"error": "invalid_request", "error_description": "The token parameter is required."}

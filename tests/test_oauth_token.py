@@ -194,11 +194,20 @@ def test_repeated_parameter_and_query_parameters_are_refused(app: Any) -> None:
     assert_error(repeated, "invalid_request")
     in_query = api.post(
         "/auth/oauth/token/?grant_type=client_credentials",
-        "",
+        "scope=read",  # a form body, so only the query is wrong
         content_type="application/x-www-form-urlencoded",
         **basic(app.client.client_id, app.secret),
     )
     assert_error(in_query, "invalid_request")
+    assert "URL" in in_query.json()["error_description"]
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "a" * 4097])
+def test_a_parameter_with_nul_or_over_the_length_bound_is_refused(app: Any, value: str) -> None:
+    data = {"grant_type": "client_credentials", "scope": value}
+    response = token_request(Client(), data, **basic(app.client.client_id, app.secret))
+    assert_error(response, "invalid_request")
+    assert "scope parameter" in response.json()["error_description"]
 
 
 def test_oversized_body_is_a_4xx(app: Any) -> None:
@@ -213,7 +222,9 @@ def test_oversized_body_is_a_4xx(app: Any) -> None:
 
 def test_unknown_and_missing_grant_type(app: Any) -> None:
     assert_error(token_request(Client(), {"grant_type": "password"}), "unsupported_grant_type")
-    assert_error(token_request(Client(), {}), "invalid_request")
+    missing = token_request(Client(), {"scope": "read"})  # a form body without grant_type
+    assert_error(missing, "invalid_request")
+    assert "grant_type" in missing.json()["error_description"]
 
 
 def test_get_is_not_allowed() -> None:

@@ -59,30 +59,15 @@ def issue_access_token(
     HS256 without ``JWT_ALLOW_HS256`` (system check E012 reports it first) and ``NoSigningKey`` when no key
     is active (``signing_keys.rotation.ensure_active_key`` creates one).
     """
-    algorithm = apiauth_settings.JWT_ALGORITHM
-    if algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
-        raise ConfigurationError("JWT_ALGORITHM is HS256 but JWT_ALLOW_HS256 is not set.")
-    material = active_signing_material(algorithm)
-    lifetime = int(apiauth_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
-    now = int(time.time())
-    jti = secrets.token_urlsafe(16)
+    material = _signing_material()
     scopes = tuple(scopes)
     claims: dict[str, Any] = custom_claims(user, scopes=scopes, request=request)
-    claims |= {
-        "iss": apiauth_settings.JWT_ISSUER,
-        "sub": str(user.pk),
-        "aud": apiauth_settings.JWT_AUDIENCE,
-        "exp": now + lifetime,
-        "iat": now,
-        "jti": jti,
-    }
-    scope = scope_claim(scopes)
-    optional: dict[str, Any] = {"scope": scope, "sid": sid, "client_id": client_id, "amr": list(amr)}
+    claims |= _registered_claims(str(user.pk))
+    optional: dict[str, Any] = {"scope": scope_claim(scopes), "sid": sid, "client_id": client_id, "amr": list(amr)}
     claims.update({name: value for name, value in optional.items() if value})
     if auth_time is not None:
         claims["auth_time"] = auth_time
-    token = codec.encode(claims, algorithm=material.algorithm, kid=material.kid, key=material.key)
-    return AccessToken(token=token, expires_in=lifetime, jti=jti, claims=claims)
+    return _signed(claims, material)
 
 
 def issue_client_access_token(client_id: str, *, scopes: Iterable[str] = ()) -> AccessToken:
@@ -92,28 +77,37 @@ def issue_client_access_token(client_id: str, *, scopes: Iterable[str] = ()) -> 
     of ``sub``, to tell a client from a user: a client id may be any string, even a user's primary key. No
     custom claims: the hook speaks of users.
     """
-    algorithm = apiauth_settings.JWT_ALGORITHM
-    if algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
-        raise ConfigurationError("JWT_ALGORITHM is HS256 but JWT_ALLOW_HS256 is not set.")
-    material = active_signing_material(algorithm)
-    lifetime = int(apiauth_settings.ACCESS_TOKEN_LIFETIME.total_seconds())
-    now = int(time.time())
-    jti = secrets.token_urlsafe(16)
-    claims: dict[str, Any] = {
-        "iss": apiauth_settings.JWT_ISSUER,
-        "sub": client_id,
-        "aud": apiauth_settings.JWT_AUDIENCE,
-        "exp": now + lifetime,
-        "iat": now,
-        "jti": jti,
-        "client_id": client_id,
-        "gty": CLIENT_CREDENTIALS,
-    }
+    claims = _registered_claims(client_id) | {"client_id": client_id, "gty": CLIENT_CREDENTIALS}
     scope = scope_claim(scopes)
     if scope:
         claims["scope"] = scope
+    return _signed(claims, _signing_material())
+
+
+def _signing_material() -> Any:
+    """The active key of ``JWT_ALGORITHM``; HS256 only with ``JWT_ALLOW_HS256`` (system check E012)."""
+    algorithm = apiauth_settings.JWT_ALGORITHM
+    if algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
+        raise ConfigurationError("JWT_ALGORITHM is HS256 but JWT_ALLOW_HS256 is not set.")
+    return active_signing_material(algorithm)
+
+
+def _registered_claims(subject: str) -> dict[str, Any]:
+    """RFC 9068 §2.2's registered claims of a token issued now, with a fresh ``jti``."""
+    now = int(time.time())
+    return {
+        "iss": apiauth_settings.JWT_ISSUER,
+        "sub": subject,
+        "aud": apiauth_settings.JWT_AUDIENCE,
+        "exp": now + int(apiauth_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+        "iat": now,
+        "jti": secrets.token_urlsafe(16),
+    }
+
+
+def _signed(claims: dict[str, Any], material: Any) -> AccessToken:
     token = codec.encode(claims, algorithm=material.algorithm, kid=material.kid, key=material.key)
-    return AccessToken(token=token, expires_in=lifetime, jti=jti, claims=claims)
+    return AccessToken(token=token, expires_in=claims["exp"] - claims["iat"], jti=claims["jti"], claims=claims)
 
 
 def is_client_token(claims: dict[str, Any]) -> bool:
