@@ -3,14 +3,12 @@ enumeration, and the small public API other credential checks call."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
-from django.db import close_old_connections
 from rest_framework.test import APIClient
 
 from django_apiauth.exceptions import RateLimited
@@ -18,6 +16,7 @@ from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import AuthEvent, EventType
 from tests.support import hashers
 from tests.support.hashers import CountingHasher
+from tests.support.threads import run_in_threads
 
 pytestmark = pytest.mark.django_db
 T0 = 1_800_000_000.0
@@ -163,21 +162,8 @@ def test_disabled(api_client: APIClient, victim: User, apiauth: Callable[..., No
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_burst_hashes_at_most_n_wrong_passwords(victim: User) -> None:
     hashers.reset()
-    barrier = threading.Barrier(12)
-    statuses: list[int] = []
-
-    def worker() -> None:
-        client = APIClient()
-        barrier.wait()
-        statuses.append(attempt(client).status_code)
-        close_old_connections()
-
-    threads = [threading.Thread(target=worker) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [401] * 5 + [429] * 7
+    responses = run_in_threads(12, lambda: attempt(APIClient()))
+    assert sorted(response.status_code for response in responses) == [401] * 5 + [429] * 7
     assert hashes() == 5
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from django_apiauth.models import AuthorizationCode, RefreshTokenFamily
 from django_apiauth.models.refresh import RevocationReason
 from tests.support.oauth import REDIRECT, Pkce, basic, confidential, get_code, token_request
+from tests.support.threads import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 10
@@ -24,24 +23,9 @@ def test_one_code_one_winner_and_the_replays_revoke_it(user: Any) -> None:
     pkce = Pkce()
     code = get_code(browser, app.client.client_id, pkce)
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": pkce.verifier}
-    barrier = threading.Barrier(THREADS)
-    responses: list[Any] = []
-    lock = threading.Lock()
-
-    def one() -> None:
-        try:
-            barrier.wait()
-            response = token_request(Client(), data, **basic(app.client.client_id, app.secret))
-            with lock:
-                responses.append(response)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=one) for _ in range(THREADS)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    responses = run_in_threads(
+        THREADS, lambda: token_request(Client(), data, **basic(app.client.client_id, app.secret))
+    )
 
     assert sorted(r.status_code for r in responses) == [200] + [400] * (THREADS - 1)
     assert all(r.json()["error"] == "invalid_grant" for r in responses if r.status_code == 400)
