@@ -1,5 +1,5 @@
-"""Two real processes on one PostgreSQL database: revocation and rotation reach the other process's cache
-within its staleness bound (``API_KEY_CACHE_TTL`` <= 1 s)."""
+"""Two real processes on one PostgreSQL database: creation, revocation and rotation reach the other process's
+caches (rows and unknown lookup ids) within their staleness bound (``API_KEY_CACHE_TTL`` <= 1 s)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
+from django_apiauth.api_keys.format import generate_key
+from django_apiauth.api_keys.hashing import hash_secret
 from django_apiauth.api_keys.service import create_api_key, revoke_api_key, rotate_api_key
+from django_apiauth.models import APIKey
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,3 +84,32 @@ def test_rotation_is_seen_by_another_process_at_once(worker: Worker, owner: User
     rotated = rotate_api_key(issued.key.pk, owner=owner)
     assert worker.auth(rotated.plaintext) == ("accepted", 1)  # a cached row never refuses a secret
     assert worker.auth(issued.plaintext) == ("accepted", 0)  # the old secret, inside its overlap
+
+
+def test_a_key_created_elsewhere_is_accepted_within_one_second_despite_the_unknown_id_memory(
+    worker: Worker, owner: User
+) -> None:
+    key = generate_key("apiauth")
+    assert worker.auth(key.full) == ("unknown_key", 1)
+    assert worker.auth(key.full) == ("unknown_key", 0)  # the worker now remembers the id as unknown
+    APIKey.objects.create(  # in this process: the worker is not told
+        name="late", owner=owner, lookup_id=key.lookup_id, secret_hash=hash_secret(key.lookup_id, key.secret)
+    )
+    worker.send(op="advance", seconds=0.999)
+    assert worker.auth(key.full) == ("unknown_key", 0)  # stale, but within the bound
+    worker.send(op="advance", seconds=0.001)
+    assert worker.auth(key.full) == ("accepted", 2)  # one SELECT, one last_used_at UPDATE
+
+
+def test_wrong_secrets_for_a_key_cost_one_query_then_none(worker: Worker, owner: User) -> None:
+    issued = create_api_key(owner=owner, name="shared")
+    assert worker.auth(issued.plaintext)[0] == "accepted"
+    lookup_id = issued.plaintext.split("_")[1]
+    wrong = [generate_key("apiauth", lookup_id).full for _ in range(5)]
+    assert worker.auth(wrong[0]) == ("invalid_secret", 1)  # the cached row refused: checked once against the DB
+    assert [worker.auth(k) for k in wrong[1:]] == [("invalid_secret", 0)] * 4
+    assert worker.auth(issued.plaintext) == ("accepted", 0)
+    revoke_api_key(issued.key.pk)
+    worker.send(op="advance", seconds=1.0)
+    assert worker.auth(wrong[1]) == ("invalid_secret", 1)  # the row expired: the refusal reloads it once
+    assert worker.auth(issued.plaintext) == ("revoked", 0)

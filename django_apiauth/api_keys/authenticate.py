@@ -2,7 +2,9 @@
 
 Cost budget: a malformed key is refused by :func:`try_parse_key` alone (no query, no cache, no event); a valid
 key costs one HMAC and a per-process cache hit, or one indexed query with the owner joined when the cache is
-cold; ``last_used_at`` is written at most once per ``API_KEY_LAST_USED_INTERVAL`` per key.
+cold; ``last_used_at`` is written at most once per ``API_KEY_LAST_USED_INTERVAL`` per key. A refused
+well-formed key costs no more: an unknown lookup id or a repeated wrong secret is answered from the
+per-process memory (see ``cache.py``), plus one call to the network's failure counter.
 """
 
 from __future__ import annotations
@@ -51,14 +53,7 @@ def authenticate_api_key(
     now = timezone.now()
     row = cache.get(parsed.lookup_id)
     if row is None or not _verify(row, parsed, now):
-        # A cached row is only trusted to accept: the secret may have been rotated a moment ago elsewhere.
-        # A network that keeps presenting wrong keys waits before it costs a query.
-        lockout.check_allowed("api_key", request)
-        row = _load(parsed.lookup_id)
-        if row is None:
-            _reject("unknown_key", request, via_query_param, lookup_id=parsed.lookup_id)
-        if not _verify(row, parsed, now):
-            _reject("invalid_secret", request, via_query_param, lookup_id=parsed.lookup_id, key_id=row.id)
+        row = _from_database(parsed, row, now, request, via_query_param)
     _check_usable(row, now, request, via_query_param)
     _touch(row, now)
     detectors.api_key_used(request, row.id, row.owner)
@@ -69,12 +64,39 @@ def authenticate_api_key(
     return user, row.auth
 
 
+def _from_database(
+    parsed: ParsedKey, cached: KeyRow | None, now: datetime, request: HttpRequest | None, via_query_param: bool
+) -> KeyRow:
+    """The row that verifies ``parsed``, loaded from the database, or a refusal.
+
+    The per-process memory answers first when it already knows the database's answer: a lookup id the
+    database did not know, or a wrong secret against a row that was itself loaded to check a wrong secret.
+    Otherwise a cached row that refuses is re-checked once (the secret may have been rotated a moment ago
+    elsewhere), after the network's brute-force counter allows the query.
+    """
+    lookup_id = parsed.lookup_id
+    if cached is None and cache.is_known_unknown(lookup_id):
+        _reject("unknown_key", request, via_query_param, lookup_id=lookup_id)
+    if cached is not None and cached.rechecked:
+        _reject("invalid_secret", request, via_query_param, lookup_id=lookup_id, key_id=cached.id)
+    lockout.check_allowed("api_key", request)
+    row = _load(lookup_id)
+    if row is None:
+        _reject("unknown_key", request, via_query_param, lookup_id=lookup_id)
+    if not _verify(row, parsed, now):
+        row.rechecked = True  # this row is the database's current answer: later wrong secrets need no query
+        _reject("invalid_secret", request, via_query_param, lookup_id=lookup_id, key_id=row.id)
+    return row
+
+
 def _load(lookup_id: str) -> KeyRow | None:
-    """One indexed query with the owner joined; the row is cached for at most ``API_KEY_CACHE_TTL``."""
+    """One indexed query with the owner joined; the row, or the id's absence, is remembered for at most
+    ``API_KEY_CACHE_TTL``."""
     blocking_point()
     try:
         key = APIKey.objects.select_related("owner").get(lookup_id=lookup_id)
     except APIKey.DoesNotExist:
+        cache.store_unknown(lookup_id)
         return None
     row = row_from_model(key)
     cache.store(row)
@@ -166,7 +188,7 @@ def _reject(
         details["service"] = service
     user = owner if owner is not None else AnonymousUser()
     if reason in GUESSES:
-        lockout.register_failure("api_key", request)
+        lockout.register_refusal("api_key", request)
     record_event(EventType.API_KEY_REJECTED, request=request, user=user, details=details, aggregate=True)
     raise APIKeyRejected(reason, description)
 

@@ -1,9 +1,17 @@
-"""Per-process cache of key rows this process loaded, with staleness bounded by ``API_KEY_CACHE_TTL`` (<= 1 s).
+"""Per-process memory of key rows and of lookup ids that do not exist, both stale by at most
+``API_KEY_CACHE_TTL`` (<= 1 s).
 
-Only *accepting* a key is served from the cache: a secret that does not match a cached row is re-checked
-against the database (it may have just been rotated), and a revoked key disappears from every process within
-the TTL because entries are never refreshed, only reloaded. Saving or deleting a key through the ORM also drops
-it here at once (see ``receivers.py``); other processes rely on the TTL.
+Positive entries: a revoked key disappears from every process within the TTL because entries are never
+refreshed, only reloaded. A secret that does not match a cached row is re-checked against the database once
+(the secret may have been rotated a moment ago elsewhere); the row reloaded for that check is marked
+``rechecked``, and further wrong secrets for it are refused by one HMAC against it, without a query, until it
+expires. A flood of wrong secrets for one lookup id therefore costs at most one query per TTL.
+
+Negative entries: a lookup id the database did not know is remembered in a separate, bounded memory, so a
+repeated unknown key costs no query; a key created in another process becomes usable when the entry expires
+(within the TTL). The two memories are separate so that a flood of random ids can only evict other random
+ids, never a live key's row. Saving or deleting a key through the ORM drops both entries here at once (see
+``receivers.py``); other processes rely on the TTL.
 """
 
 from __future__ import annotations
@@ -55,6 +63,8 @@ class KeyRow:
     last_used_at: datetime | None
     owner: Any
     auth: AuthenticatedKey
+    #: Loaded to check a secret that did not match: a wrong secret no longer warrants a query.
+    rechecked: bool = False
 
 
 verified_keys: LocalCache[KeyRow] = local_cache(
@@ -62,6 +72,18 @@ verified_keys: LocalCache[KeyRow] = local_cache(
     maxsize=10_000,
     size="10,000 keys",
     staleness="`API_KEY_CACHE_TTL` (at most 1 s); saving or deleting a key drops it in this process at once",
+)
+
+#: Entries of :data:`unknown_lookup_ids`; with the TTL it bounds what a flood of random ids can hold.
+UNKNOWN_IDS_SIZE = 20_000
+#: Upper bound of one entry (12-character id, expiry tuple, ordered-dict slot and link: ~250 bytes measured,
+#: ~300 at the peak of an eviction), so the memory stays under 20,000 x 350 bytes = 7 MB.
+UNKNOWN_ID_ENTRY_BYTES = 350
+unknown_lookup_ids: LocalCache[bool] = local_cache(
+    "api_keys.unknown_lookup_ids",
+    maxsize=UNKNOWN_IDS_SIZE,
+    size="20,000 lookup ids (at most 7 MB); separate from the rows, so random ids never evict a live key",
+    staleness="`API_KEY_CACHE_TTL` (at most 1 s); creating or saving a key drops its id in this process at once",
 )
 
 
@@ -77,9 +99,20 @@ def store(row: KeyRow) -> None:
     verified_keys.set(row.lookup_id, row, ttl())
 
 
+def is_known_unknown(lookup_id: str) -> bool:
+    """Whether the database said, less than the TTL ago, that no key has this lookup id."""
+    return unknown_lookup_ids.get(lookup_id) is not None
+
+
+def store_unknown(lookup_id: str) -> None:
+    unknown_lookup_ids.set(lookup_id, True, ttl())
+
+
 def forget(lookup_id: str) -> None:
     verified_keys.discard(lookup_id)
+    unknown_lookup_ids.discard(lookup_id)
 
 
 def clear() -> None:
     verified_keys.clear()
+    unknown_lookup_ids.clear()

@@ -147,6 +147,18 @@ def register_failure(kind: str, request: HttpRequest | None, *, account: Any = N
         attempt.failed()
 
 
+def register_refusal(kind: str, request: HttpRequest | None, *, account: Any = None) -> None:
+    """Count a refusal and check the wait in one call to the counters (one round trip on Redis): raises
+    ``RateLimited`` when the network must already wait, so a refusal answered without the database still
+    turns into a 429 past the threshold, at the cost of a single counter call."""
+    attempt = _run(kind, request, account, reserve=True)
+    if attempt.verdict is None:
+        return
+    if not attempt.verdict.allowed:
+        raise _refuse(attempt)
+    attempt.failed()
+
+
 def _record_locks(kind: str, request: HttpRequest | None, entries: Sequence[Any], verdict: Verdict) -> None:
     timing = current_timing()
     for entry, count in zip(entries, verdict.counts, strict=False):

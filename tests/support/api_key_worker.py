@@ -1,7 +1,8 @@
 """A second process for the cross-process tests: authenticates keys against the same database on command.
 
 Protocol: one JSON object per line on stdin (``{"op": "auth", "key": ...}`` or ``{"op": "advance", "seconds":
-...}``), one JSON answer per line on stdout. Its key cache runs on a clock moved only by ``advance``, so the
+...}``), one JSON answer per line on stdout; ``queries`` counts those on the key table (event rows are not
+the key check's). Its key caches (rows and unknown ids) run on a clock moved only by ``advance``, so the
 staleness bound is tested exactly and without sleeping.
 """
 
@@ -26,7 +27,7 @@ def main() -> None:
     from django_apiauth.api_keys.exceptions import APIKeyRejected
 
     now = [1000.0]
-    cache.verified_keys.clock = lambda: now[0]
+    cache.verified_keys.clock = cache.unknown_lookup_ids.clock = lambda: now[0]
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         command: dict[str, Any] = json.loads(line)
@@ -40,7 +41,8 @@ def main() -> None:
                     result = "accepted"
                 except APIKeyRejected as exc:
                     result = exc.reason
-            answer = {"result": result, "queries": len(queries.captured_queries)}
+            key_queries = [q for q in queries.captured_queries if "apiauth_apikey" in q["sql"]]
+            answer = {"result": result, "queries": len(key_queries)}
         print(json.dumps(answer), flush=True)
 
 

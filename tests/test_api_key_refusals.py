@@ -1,0 +1,117 @@
+"""Refusing a well-formed API key costs no more than accepting one: unknown lookup ids and repeated wrong
+secrets are answered from bounded per-process memory, without a query, and a flood of random ids can neither
+grow that memory past its stated bound nor push a live key out of the cache."""
+
+from __future__ import annotations
+
+import secrets
+import tracemalloc
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from django_apiauth.api_keys import cache as key_cache
+from django_apiauth.api_keys.format import LOOKUP_ID_LENGTH, generate_key
+from django_apiauth.api_keys.service import IssuedKey
+from django_apiauth.crypto.base62 import random_string
+
+pytestmark = pytest.mark.django_db
+WHOAMI = "/api/whoami/"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Both key memories on a hand-moved clock (time-machine leaves ``monotonic`` alone)."""
+    fake = FakeClock()
+    monkeypatch.setattr(key_cache.verified_keys, "clock", fake)
+    monkeypatch.setattr(key_cache.unknown_lookup_ids, "clock", fake)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def no_lockout(apiauth: Callable[..., None]) -> None:
+    """These tests count queries of the key lookup itself; the network's counter is tested elsewhere."""
+    apiauth(LOCKOUT_ENABLED=False)
+
+
+def status_and_queries(client: APIClient, key: str) -> tuple[int, int]:
+    """The answer and the queries made for the key lookup (event rows are the events' own business)."""
+    with CaptureQueriesContext(connection) as ctx:
+        status = client.get(WHOAMI, HTTP_X_API_KEY=key).status_code
+    return status, sum("apiauth_apikey" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_repeated_unknown_lookup_id_costs_one_query_then_none(api_client: APIClient, clock: FakeClock) -> None:
+    unknown = generate_key("apiauth").full
+    assert status_and_queries(api_client, unknown)[0] == 401
+    assert [status_and_queries(api_client, unknown) for _ in range(3)] == [(401, 0)] * 3
+    clock.now += 1.0  # the database's answer is at most API_KEY_CACHE_TTL old
+    assert status_and_queries(api_client, unknown) == (401, 1)
+
+
+def test_repeated_wrong_secrets_for_a_known_key_cost_one_query_then_none(
+    api_client: APIClient, issue_key: Callable[..., IssuedKey], clock: FakeClock
+) -> None:
+    issued = issue_key()
+    assert api_client.get(WHOAMI, HTTP_X_API_KEY=issued.plaintext).status_code == 200
+    lookup_id = issued.plaintext.split("_")[1]
+    wrong = [generate_key("apiauth", lookup_id).full for _ in range(4)]
+    assert status_and_queries(api_client, wrong[0]) == (401, 1)  # the cached row refused: reloaded once
+    assert [status_and_queries(api_client, k) for k in wrong[1:]] == [(401, 0)] * 3
+    assert status_and_queries(api_client, issued.plaintext) == (200, 0)
+
+
+def test_creating_a_key_in_this_process_forgets_its_id_at_once(
+    api_client: APIClient, issue_key: Callable[..., IssuedKey], clock: FakeClock
+) -> None:
+    issued = issue_key()
+    lookup_id = issued.plaintext.split("_")[1]
+    key_cache.store_unknown(lookup_id)  # as if it had been looked up just before its row was saved
+    issued.key.save()
+    assert api_client.get(WHOAMI, HTTP_X_API_KEY=issued.plaintext).status_code == 200
+
+
+def test_refusals_are_still_recorded_and_explained(api_client: APIClient) -> None:
+    unknown = generate_key("apiauth").full
+    for _ in range(2):
+        response = api_client.get(WHOAMI, HTTP_X_API_KEY=unknown)
+        assert (response.status_code, response.json()["error"]) == (401, "invalid_token")
+
+
+def test_a_hundred_thousand_random_ids_stay_bounded_and_spare_live_keys(
+    api_client: APIClient, issue_key: Callable[..., IssuedKey], clock: FakeClock
+) -> None:
+    issued = issue_key()
+    assert api_client.get(WHOAMI, HTTP_X_API_KEY=issued.plaintext).status_code == 200
+    flood = 100_000
+    # A few through the whole refusal path, the rest straight into the memory that path fills; the ids are
+    # made inside the measurement, since the memory keeps them.
+    for _ in range(200):
+        assert api_client.get(WHOAMI, HTTP_X_API_KEY=generate_key("apiauth").full).status_code == 401
+    first = random_string(LOOKUP_ID_LENGTH)
+    key_cache.store_unknown(first)
+    tracemalloc.start()
+    try:
+        for _ in range(flood - 201):
+            key_cache.store_unknown(secrets.token_urlsafe(9))  # 12 random characters, as an id has
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    last = random_string(LOOKUP_ID_LENGTH)
+    key_cache.store_unknown(last)
+    assert len(key_cache.unknown_lookup_ids) <= key_cache.UNKNOWN_IDS_SIZE
+    assert max(current, peak) <= key_cache.UNKNOWN_IDS_SIZE * key_cache.UNKNOWN_ID_ENTRY_BYTES
+    assert key_cache.is_known_unknown(last)
+    assert not key_cache.is_known_unknown(first)  # the oldest random ids went first
+    assert status_and_queries(api_client, issued.plaintext) == (200, 0)  # the live key stayed cached
