@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 
 CORS_PORT ?= 8001
 
-.PHONY: demo demo-cors test bench lint typecheck ci clean
+.PHONY: demo demo-cors test bench lint typecheck docs wheel ci clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,8 +55,18 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy
 
+# The documentation site into site/ (`mkdocs serve` for a live preview), warnings as errors like CI.
+docs: $(VENV)/.dev-installed
+	$(PY) -m pip install --quiet -e '.[docs]'
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# Build the sdist and wheel, twine-check them, install the wheel into a clean venv and check a fresh project.
+wheel: $(VENV)/.dev-installed
+	$(PY) -m pip install --quiet -e '.[release]'
+	bash .ci/wheel-check
+
 ci:
 	bash .ci/run
 
 clean:
-	rm -rf $(VENV) .coverage .coverage.* htmlcov .pytest_cache .mypy_cache .ruff_cache db.sqlite3
+	rm -rf $(VENV) .coverage .coverage.* htmlcov .pytest_cache .mypy_cache .ruff_cache db.sqlite3 site dist
