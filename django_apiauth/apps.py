@@ -20,3 +20,7 @@ class ApiAuthConfig(AppConfig):
 
         checks.register_all()
         receivers.connect_all()
+        from django_apiauth import openapi
+
+        if openapi.spectacular_installed():
+            openapi.register_extensions()

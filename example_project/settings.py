@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets, served from here: no CDN
     "django_apiauth",
     "example_project",
 ]
@@ -65,6 +67,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_env(BASE_DIR / "db.sqlite3")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several threads or workers write at once (gunicorn --threads): take the write lock when a transaction
+    # starts and wait for it, rather than failing with "database is locked" halfway through.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 CACHES = caches_from_env("apiauth-demo")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -100,6 +106,23 @@ REST_FRAMEWORK = {
     # A JSON parser that answers 400 (not 500) to deeply nested, duplicate-key or NaN bodies.
     "DEFAULT_PARSER_CLASSES": ["django_apiauth.drf.parsers.StrictJSONParser", "rest_framework.parsers.FormParser"],
     "EXCEPTION_HANDLER": "django_apiauth.drf.exceptions.oauth_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The OpenAPI schema (/api/schema/) and Swagger UI (/api/docs/). django_apiauth registers its drf-spectacular
+# extensions itself; the hook adds the OAuth and JWKS endpoints, which are plain Django views.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "django-apiauth example project",
+    "DESCRIPTION": "Sign in at POST /auth/login/ and use the access token (Authorize: jwtAuth), or an API key.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "django_apiauth.openapi.hooks.add_plain_view_endpoints",
+    ],
 }
 
 APIAUTH: dict[str, object] = {
@@ -144,6 +167,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "django_apiauth": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Unhandled exceptions with their traceback (Django mails them to ADMINS only, by default).
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 

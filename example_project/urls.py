@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from example_project import web_client
+from example_project import api_docs, web_client
 from example_project.views import Reports, WhoAmI
 
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("auth/", include("django_apiauth.urls")),
     path("api/whoami/", WhoAmI.as_view(), name="whoami"),
     path("api/reports/", Reports.as_view(), name="reports"),
+    # YAML by default, JSON with ?format=json; public, like the API's documentation.
+    path("api/schema/", api_docs.schema_view, name="schema"),
+    path("api/docs/", api_docs.docs_view, name="swagger-ui"),
 ]
 
 handler400 = "django_apiauth.views.errors.bad_request"

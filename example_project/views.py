@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django_apiauth.drf.scopes import HasScope, auth_scheme, scopes_of
+from django_apiauth.openapi.views import READ_ERRORS, error_responses
 
 #: Static sample data: the point of the view is its permission, not its content.
 SAMPLE_REPORTS = [
@@ -16,9 +19,24 @@ SAMPLE_REPORTS = [
 ]
 
 
+WHOAMI = inline_serializer(
+    "WhoAmI",
+    {
+        "user": serializers.CharField(allow_null=True),
+        "auth": serializers.CharField(allow_null=True),
+        "scopes": serializers.ListField(child=serializers.CharField()),
+    },
+)
+REPORT = inline_serializer(
+    "Report", {"id": serializers.IntegerField(), "title": serializers.CharField(), "period": serializers.CharField()}
+)
+REPORTS = inline_serializer("Reports", {"reports": serializers.ListField(child=REPORT)})
+
+
 class WhoAmI(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(summary="Who is calling, and how", responses={200: WHOAMI, **error_responses(*READ_ERRORS)})
     def get(self, request: Request) -> Response:
         user = request.user
         return Response(
@@ -36,5 +54,6 @@ class Reports(APIView):
     permission_classes = [HasScope]
     required_scopes = ["reports:read"]
 
+    @extend_schema(summary="Sample reports", responses={200: REPORTS, **error_responses(*READ_ERRORS)})
     def get(self, request: Request) -> Response:
         return Response({"reports": SAMPLE_REPORTS})

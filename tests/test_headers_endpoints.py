@@ -45,6 +45,8 @@ ENDPOINTS: list[tuple[str, str, str, str]] = [
     ("auth/mfa/step-up/", "post", "/auth/mfa/step-up/", "credential"),
     ("api/whoami/", "get", "/api/whoami/", "api"),
     ("api/reports/", "get", "/api/reports/", "api"),
+    ("api/schema/", "get", "/api/schema/", "api"),
+    ("api/docs/", "get", "/api/docs/", "client"),  # Swagger UI: the policy plus data: images
     ("admin/", "get", "/admin/login/", "html"),
     ("", "get", "/", "client"),  # the example project's web client: a page with its own, stricter CSP
     ("favicon.ico", "get", "/favicon.ico", "redirect"),  # Django's redirects are text/html: they get the CSP

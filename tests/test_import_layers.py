@@ -14,7 +14,7 @@ Layers, lowest first; a module may import its own layer and any lower one, never
 * ``refresh`` and ``api_keys`` are peers that never import each other.
 * Edges (``drf``, ``views``, ``admin``, ``management``, ``middleware``, ``decorators``, ``urls``, the check and
   receiver wiring, ``apps``,
-  ``testing``, ``settings_reference``, ``generate_secrets``) sit on top.
+  ``testing``, ``settings_reference``, ``generate_secrets``, the ``openapi`` descriptions) sit on top.
 * ``signing_keys`` never imports ``jwt``: the JWT layer follows the key lifecycle through signals.
 """
 
@@ -66,6 +66,7 @@ RANKS: dict[str, float] = {
     "testing": 6,
     "settings_reference": 6,
     "generate_secrets": 6,
+    "openapi": 6,
     "migrations": 6,
 }
 
