@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from django_apiauth.jwt.access import issue_access_token
 from django_apiauth.models import AuthEvent, EventType, OAuthConsent, RefreshTokenFamily
 from tests.support.oauth import REDIRECT, Pkce, basic, confidential, get_code, token_request
+from tests.support.refresh_tokens import login_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +43,15 @@ def test_list_grants(owner: APIClient, granted: Any) -> None:
     assert grant["name"] == "Reports app"
     assert grant["scopes"] == ["read"]
     assert grant["granted_at"]
+
+
+def test_an_access_token_from_login_manages_the_users_grants(granted: Any, user: Any) -> None:
+    api = APIClient()
+    pair = login_pair(api, user.get_username())
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access_token']}")
+    app, _ = granted
+    assert [grant["client_id"] for grant in api.get("/auth/oauth/grants/").json()["grants"]] == [app.client.client_id]
+    assert api.delete(f"/auth/oauth/grants/{app.client.client_id}/").status_code == 204
 
 
 def test_revoke_grant_revokes_tokens_and_consent(owner: APIClient, granted: Any, user: Any) -> None:

@@ -21,6 +21,7 @@ ERROR_DESCRIPTIONS = {
     401: "No credential, or a refused one (invalid_token, invalid_grant); see WWW-Authenticate.",
     403: "The credential may not do this (insufficient_scope, mfa_required, access_denied, ...).",
     404: "No such resource of the signed-in user.",
+    409: "The second factor is in another state (mfa_already_enrolled, mfa_not_enrolled).",
     413: "The request body is too large.",
     415: "The request body is not JSON.",
     429: "Too many requests; retry after Retry-After seconds.",
@@ -28,6 +29,7 @@ ERROR_DESCRIPTIONS = {
 }
 BODY_ERRORS = (400, 401, 403, 413, 415, 429, 503)
 READ_ERRORS = (401, 403, 429, 503)
+MFA_STATE_ERRORS = (*BODY_ERRORS, 409)
 
 LOGIN_RESULT = PolymorphicProxySerializer(
     component_name="LoginResult",
@@ -138,9 +140,9 @@ EXTENSIONS = [
             "Start TOTP enrolment (the secret is in this response only)",
             {201: shapes.TOTPEnrolment},
             request=shapes.PasswordInput,
-            errors=BODY_ERRORS,
+            errors=MFA_STATE_ERRORS,
         ),
-        delete=operation("Turn MFA off (needs a recent second factor)", NO_CONTENT),
+        delete=operation("Turn MFA off (needs a recent second factor)", NO_CONTENT, errors=(*READ_ERRORS, 409)),
     ),
     document(
         f"{MFA}.TOTPConfirmView",
@@ -148,12 +150,12 @@ EXTENSIONS = [
             "Confirm TOTP enrolment with a code: the backup codes, once",
             {200: shapes.BackupCodes},
             request=shapes.TOTPConfirmInput,
-            errors=BODY_ERRORS,
+            errors=MFA_STATE_ERRORS,
         ),
     ),
     document(
         f"{MFA}.BackupCodesView",
-        post=operation("Replace the backup codes", {200: shapes.BackupCodes}, request=None, errors=BODY_ERRORS),
+        post=operation("Replace the backup codes", {200: shapes.BackupCodes}, request=None, errors=MFA_STATE_ERRORS),
     ),
     document(
         f"{MFA}.MFAVerifyView",
