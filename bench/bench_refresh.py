@@ -21,10 +21,12 @@ from django.db import connection
 
 from bench.harness import Result, baseline, factory, measure, print_table
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.exceptions import InvalidToken
 from django_apiauth.jwt.access import verify_access_token
-from django_apiauth.refresh.revocation import check_session_not_revoked
+from django_apiauth.refresh.revocation import check_session_not_revoked, known_live
 from django_apiauth.refresh.service import rotate
-from django_apiauth.views.tokens import LoginView, RefreshView
+from django_apiauth.testing import override_apiauth
+from django_apiauth.views.tokens import LoginView, LogoutView, RefreshView
 
 PASSWORD = "bench password 0f3a"
 
@@ -109,14 +111,52 @@ def _interleaved(calls: list[tuple[str, Callable[[], object], str]], rounds: int
     ]
 
 
-def _revocation_check_row(user: User) -> Result:
-    claims = verify_access_token(_login(user.username)["access_token"])
+def _revocation_check_rows(user: User) -> list[Result]:
+    """The session check per request: trusted locally, read from the shared cache, or asked of the database."""
+    live = verify_access_token(_login(user.username)["access_token"])
+    revoked_pair = _login(user.username)
+    revoked = verify_access_token(revoked_pair["access_token"])
+    _post(LogoutView.as_view(), "/auth/logout/", {"refresh_token": revoked_pair["refresh_token"]})
     backend = type(caches[apiauth_settings.CACHE_ALIAS]).__name__
-    return measure(
-        f"check_session_not_revoked() ({backend})",
-        lambda: check_session_not_revoked(claims),
-        note="per request with CHECK_REVOKED_SESSIONS",
-    )
+    cache = caches[apiauth_settings.CACHE_ALIAS]
+
+    def refused() -> None:
+        try:
+            check_session_not_revoked(revoked)
+        except InvalidToken:
+            return
+        raise AssertionError("a revoked session was accepted")
+
+    def evicted(claims: dict[str, Any], check: Callable[[], None]) -> Callable[[], None]:
+        def call() -> None:
+            cache.delete(f"apiauth:session:{claims['sid']}")
+            check()
+
+        return call
+
+    def live_check() -> None:
+        check_session_not_revoked(live)
+
+    rows = [
+        measure(f"session check, trusted locally ({backend})", live_check, note="within REVOKED_SESSIONS_LOCAL_TTL")
+    ]
+    with override_apiauth(REVOKED_SESSIONS_LOCAL_TTL=0):
+        known_live.clear()  # what the row above trusted locally must be read from the cache below
+        rows += [
+            measure(f"session check, live, cache read ({backend})", live_check, note="one cache read"),
+            measure(f"session check, revoked, cache read ({backend})", refused, note="one cache read"),
+            measure(
+                f"session check, live, entry evicted ({backend})",
+                evicted(live, live_check),
+                note="delete + read + 2 queries + add",
+            ),
+            measure(
+                f"session check, revoked, entry evicted ({backend})",
+                evicted(revoked, refused),
+                note="delete + read + 1 query + set",
+            ),
+        ]
+    return rows
 
 
 def run() -> None:
@@ -127,7 +167,7 @@ def run() -> None:
     if connection.vendor == "postgresql":  # the child run: rotation on PostgreSQL only
         print_table("Refresh-token rotation on PostgreSQL", _rotation_rows(user), base)
         return
-    rows = [*_rotation_rows(user), _revocation_check_row(user), *_login_rows(user)]
+    rows = [*_rotation_rows(user), *_revocation_check_rows(user), *_login_rows(user)]
     print_table("Login and refresh-token rotation (SQLite in memory)", rows, base)
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings_postgres"}

@@ -271,7 +271,8 @@ class ApiAuthSettings:
         True,
         (bool,),
         "Reject access tokens whose `sid` refresh-token family was revoked (logout, reuse, deactivation), "
-        "using a revocation list in the `CACHE_ALIAS` cache: no database query per request.",
+        "using a session list in the `CACHE_ALIAS` cache (no database query per request); an entry missing "
+        "from the cache is looked up in the database, so no eviction can revive a revoked token.",
     )
     REVOKED_SESSIONS_LOCAL_TTL = Setting[timedelta](
         timedelta(milliseconds=500),
@@ -417,9 +418,9 @@ class ApiAuthSettings:
         {"REVOKED_SESSIONS": "open", "THROTTLES": "open", "LOCKOUT": "closed"},
         (dict,),
         "What each consumer of the `CACHE_ALIAS` cache does when it is unreachable: `open` (carry on without "
-        "it: throttles admit) or `closed` (answer 503 JSON with `Retry-After`: brute-force counters refuse "
-        "password checks). Keys you leave out keep their default. Event aggregation always falls back to "
-        "per-process counting.",
+        "it: the revoked-session check asks the database instead, so no revoked token is accepted; throttles "
+        "admit) or `closed` (answer 503 JSON with `Retry-After`: brute-force counters refuse password checks). "
+        "Keys you leave out keep their default. Event aggregation always falls back to per-process counting.",
     )
     CACHE_OUTAGE_LOG_INTERVAL = Setting[timedelta](
         timedelta(seconds=60),

@@ -77,9 +77,10 @@ class RateLimited(ApiAuthError):
 
 
 class TemporarilyUnavailable(ApiAuthError):
-    """A dependency the decision needs (the shared cache) is unreachable and the policy is to fail closed.
+    """A dependency the decision needs (the shared cache, the database) cannot answer right now.
 
-    Answered 503 with ``Retry-After``, never a 500 and never a hanging request.
+    Answered 503 with ``Retry-After``, never a 500 and never a hanging request. The description never names
+    settings or servers: the operator learns the cause from the log line, not the client from the body.
     """
 
     error = "temporarily_unavailable"

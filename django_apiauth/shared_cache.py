@@ -1,21 +1,22 @@
 """The one place that talks to the ``CACHE_ALIAS`` cache when it may be down, and what happens then.
 
-Every consumer of the shared cache names itself (``REVOKED_SESSIONS``, ``THROTTLES``, ``LOCKOUT``) and runs
-its cache operation through :func:`guarded`. A connection error of redis-py, django-redis, Django's
-``RedisCache`` or memcached is an *outage*: it is logged once per ``CACHE_OUTAGE_LOG_INTERVAL`` per consumer
-and process (not once per request), then ``APIAUTH["CACHE_OUTAGE_POLICY"][consumer]`` decides:
+Every consumer of the shared cache names itself (``REVOKED_SESSIONS``, ``THROTTLES``, ``LOCKOUT``,
+``EVENT_AGGREGATION``) and runs its cache operation through :func:`guarded`. A connection error of redis-py,
+django-redis, Django's ``RedisCache`` or memcached is an *outage*: it is logged once per
+``CACHE_OUTAGE_LOG_INTERVAL`` per consumer and process (not once per request), then
+``APIAUTH["CACHE_OUTAGE_POLICY"][consumer]`` decides:
 
-* ``"open"``: the caller gets the fallback value it supplied (a throttle admits the request);
+* ``"open"``: the caller gets the fallback value it supplied and carries on without the cache (the
+  revoked-session check asks the database, a throttle admits the request);
 * ``"closed"``: :class:`~django_apiauth.exceptions.TemporarilyUnavailable` (503 JSON with ``Retry-After``).
 
-Any other exception is a bug and propagates. Service resumes by itself: every request tries the cache again,
-and the cache clients give up within their socket timeouts (keep them short: see the README), so no request
-hangs on a dead server.
+Event aggregation has no policy: it always falls back to counting in the process. Any other exception is a
+bug and propagates. Service resumes by itself: every request tries the cache again, and the cache clients
+give up within their socket timeouts (keep them short, see the README), so no request hangs on a dead server.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
@@ -30,9 +31,11 @@ from django_apiauth.exceptions import TemporarilyUnavailable
 
 T = TypeVar("T")
 logger = logging.getLogger("django_apiauth.shared_cache")
-CONSUMERS = ("REVOKED_SESSIONS", "THROTTLES", "LOCKOUT")
 DEFAULT_POLICY = {"REVOKED_SESSIONS": "open", "THROTTLES": "open", "LOCKOUT": "closed"}
+CONSUMERS = tuple(DEFAULT_POLICY)
 POLICIES = ("open", "closed")
+#: Consumers that always carry on without the cache: losing them costs precision, never safety.
+ALWAYS_OPEN = ("EVENT_AGGREGATION",)
 #: ``Retry-After`` of a fail-closed answer: the client may try again soon, the outage may already be over.
 OUTAGE_RETRY_AFTER = 5
 
@@ -47,36 +50,50 @@ def shared_cache() -> BaseCache:
 
 def policy(consumer: str) -> str:
     """``"open"`` or ``"closed"`` for ``consumer``: the project's value, else the documented default."""
+    if consumer in ALWAYS_OPEN:
+        return "open"
     configured = apiauth_settings.CACHE_OUTAGE_POLICY
     value = configured.get(consumer, DEFAULT_POLICY[consumer]) if isinstance(configured, dict) else None
     return value if value in POLICIES else DEFAULT_POLICY[consumer]
 
 
 def outage_errors() -> tuple[type[BaseException], ...]:
-    """Exception classes meaning "the cache server cannot be reached", for the clients that are installed."""
-    errors: list[type[BaseException]] = [ConnectionError, TimeoutError, OSError]
+    """Exception classes meaning "the cache server cannot be reached", for the clients that are installed.
+
+    ``OSError`` covers the socket errors of every client (refused, reset, timed out). django-redis raises
+    redis-py's own errors, or wraps them in ``ConnectionInterrupted`` when configured to.
+    """
+    errors: list[type[BaseException]] = [OSError]
     try:
         from redis import exceptions as redis_errors
 
-        errors += [redis_errors.ConnectionError, redis_errors.TimeoutError]
+        # A server that is loading its data, is a read-only replica or is full under ``noeviction`` answers
+        # every write with an error: for its consumers that is an outage like a dead socket.
+        errors += [
+            redis_errors.ConnectionError,
+            redis_errors.TimeoutError,
+            redis_errors.BusyLoadingError,
+            redis_errors.ReadOnlyError,
+            redis_errors.OutOfMemoryError,
+        ]
     except ImportError:  # pragma: no cover - redis-py is a dev dependency; projects may not have it
         pass
     try:
         from django_redis.exceptions import ConnectionInterrupted
 
         errors.append(ConnectionInterrupted)
-    except ImportError:  # pragma: no cover - django-redis is optional
-        pass
-    try:
-        memcache_errors = importlib.import_module("pymemcache.exceptions")
-        errors += [memcache_errors.MemcacheUnexpectedCloseError, memcache_errors.MemcacheServerError]
-    except ImportError:  # pragma: no cover - pymemcache is optional
+    except ImportError:  # pragma: no cover - django-redis is a dev dependency; projects may not have it
         pass
     return tuple(errors)
 
 
+#: Optional clients we do not import: their outage errors are recognised by class name.
+_OUTAGE_NAMES = frozenset({"MemcacheUnexpectedCloseError", "MemcacheServerError"})
+
+
 def is_outage(exc: BaseException) -> bool:
-    return isinstance(exc, outage_errors())
+    """Whether ``exc`` says the cache server is unreachable (rather than that our code is wrong)."""
+    return isinstance(exc, outage_errors()) or any(cls.__name__ in _OUTAGE_NAMES for cls in type(exc).__mro__)
 
 
 def report_outage(consumer: str, exc: BaseException) -> None:

@@ -94,12 +94,22 @@ def issue_key(user: User) -> Callable[..., Any]:
 # --- rate limits and lockout --------------------------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> Iterator[None]:
-    """Per-process sliding windows and the outage-log clock must not carry over between tests."""
+    """Per-process sliding windows, the outage-log clock, revocations waiting for an unreachable cache and
+    event counts kept while it was down must not carry over between tests."""
+    from django_apiauth.events.sinks import local_counts
     from django_apiauth.monitoring.detectors import known_devices, recent_key_networks
+    from django_apiauth.refresh import revocation_list
     from django_apiauth.shared_cache import reset_outage_log
     from django_apiauth.throttling.local_backend import local_windows
 
-    clears = (local_windows.clear, reset_outage_log, known_devices.clear, recent_key_networks.clear)
+    clears = (
+        local_windows.clear,
+        reset_outage_log,
+        known_devices.clear,
+        recent_key_networks.clear,
+        revocation_list._pending.clear,
+        local_counts.clear,
+    )
     for clear in clears:
         clear()
     yield
@@ -151,3 +161,11 @@ def clock() -> Iterator[Any]:
 
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def free_port() -> Callable[[], int]:
+    """``free_port()``: a local port nobody listens on right now."""
+    from tests.support.redis_server import free_port
+
+    return free_port

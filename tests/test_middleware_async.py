@@ -14,12 +14,14 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.contrib.auth.models import User
 from django.test import AsyncClient, RequestFactory
+from rest_framework.test import APIClient
 
 from django_apiauth import authn
 from django_apiauth.authn import asynchronous
 from django_apiauth.exceptions import InvalidToken
 from django_apiauth.jwt.access import issue_access_token
 from django_apiauth.models.events import AuthEvent
+from tests.support.refresh_tokens import login_pair
 
 pytestmark = [pytest.mark.django_db]
 
@@ -58,7 +60,8 @@ def _authenticate(**headers: str) -> Any:
 
 @pytest.mark.usefixtures("frozen_local_caches")
 def test_a_cached_jwt_costs_no_thread_switch(user: User, hops: list[str]) -> None:
-    token = issue_access_token(user, sid="a-session").token
+    token = login_pair(APIClient())["access_token"]  # a live session
+    hops.clear()
     assert _authenticate(HTTP_AUTHORIZATION=f"Bearer {token}").user == user
     assert hops == ["authenticate"]  # cold: user query and revocation-list read, off the loop
 
@@ -94,12 +97,11 @@ def test_no_credential_costs_nothing(hops: list[str]) -> None:
 
 
 def test_a_revocation_is_seen_on_the_async_path(user: User) -> None:
+    from django_apiauth.jwt.access import verify_access_token
     from django_apiauth.refresh.revocation import remember_revoked
 
-    token = issue_access_token(user, sid="gone").token
-    from django.utils import timezone
-
-    remember_revoked([("gone", timezone.now())])
+    token = login_pair(APIClient())["access_token"]
+    remember_revoked([verify_access_token(token)["sid"]])
     with pytest.raises(InvalidToken):
         _authenticate(HTTP_AUTHORIZATION=f"Bearer {token}")
 

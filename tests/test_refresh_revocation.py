@@ -89,22 +89,58 @@ def test_tokens_without_a_session_are_not_affected(user: User) -> None:
     check_session_not_revoked(claims)  # no sid: nothing to look up, no error
 
 
-def test_revocation_entries_outlive_the_family_by_a_day(api_client: APIClient, user: User) -> None:
-    if "LocMemCache" not in type(caches["default"]).__name__:
-        pytest.skip("time travel moves the local-memory cache's clock only")
+def test_a_live_session_costs_no_database_query(
+    api_client: APIClient, user: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    claims = verify_access_token(login_pair(api_client)["access_token"])
+
+    with django_assert_num_queries(0):
+        check_session_not_revoked(claims)  # the login wrote the session's "live" entry
+
+
+def test_a_missing_entry_is_answered_by_the_database(api_client: APIClient, user: User) -> None:
     pair = login_pair(api_client)
-    sid = verify_access_token(pair["access_token"])["sid"]
+    claims = verify_access_token(pair["access_token"])
+    api_client.post(LOGOUT, {"refresh_token": pair["refresh_token"]}, format="json")
+    cache.delete(f"apiauth:session:{claims['sid']}")  # evicted
+
+    with pytest.raises(InvalidToken):
+        check_session_not_revoked(claims)
+    assert cache.get(f"apiauth:session:{claims['sid']}") == "revoked"  # written back
+
+
+def test_a_session_we_hold_no_row_for_is_refused(user: User) -> None:
+    for sid in ("not-a-uuid", "3f1c2b1e-0000-4000-8000-000000000000"):
+        claims = verify_access_token(issue_access_token(user, sid=sid).token)
+        with pytest.raises(InvalidToken):
+            check_session_not_revoked(claims)
+
+
+def test_revocation_entries_last_the_access_token_lifetime_plus_leeway(
+    api_client: APIClient, user: User, apiauth: Callable[..., None]
+) -> None:
+    if "LocMemCache" not in type(caches["default"]).__name__:
+        pytest.skip("time travel moves the local-memory cache's clock only (Redis: see the next test)")
+    apiauth(ACCESS_TOKEN_LIFETIME=timedelta(days=3), JWT_LEEWAY=60, REFRESH_TOKEN_ABSOLUTE_LIFETIME=timedelta(days=1))
+    pair = login_pair(api_client)
+    claims = verify_access_token(pair["access_token"])
+    key = f"apiauth:session:{claims['sid']}"
     api_client.post(LOGOUT, {"refresh_token": pair["refresh_token"]}, format="json")
     start = timezone.now()
 
-    with time_machine.travel(start + timedelta(days=30, hours=23)):
-        assert is_session_revoked(sid)
-    with time_machine.travel(start + timedelta(days=31, hours=1)):
-        assert not is_session_revoked(sid)
+    with time_machine.travel(start + timedelta(days=3, seconds=55)):  # the token is still valid (leeway)
+        assert cache.get(key) == "revoked"
+        assert sessions_status(pair["access_token"]) == 401
+    with time_machine.travel(start + timedelta(days=3, seconds=65)):
+        assert cache.get(key) is None  # no entry outlives the tokens it refuses...
+        assert is_session_revoked(claims["sid"])  # ...and a missing one is asked of the database
 
 
 @pytest.mark.redis
-def test_a_revocation_is_visible_to_another_connection_at_once(api_client: APIClient, user: User) -> None:
+def test_a_revocation_is_visible_to_another_connection_at_once(
+    api_client: APIClient, user: User, apiauth: Callable[..., None]
+) -> None:
+    apiauth(ACCESS_TOKEN_LIFETIME=timedelta(days=3), JWT_LEEWAY=60)
     pair = login_pair(api_client)
     sid = verify_access_token(pair["access_token"])["sid"]
     main = caches["default"]
@@ -119,8 +155,8 @@ def test_a_revocation_is_visible_to_another_connection_at_once(api_client: APICl
     reader.join()
 
     assert seen == [(True, True)]
-    ttl = cache.ttl(f"apiauth:revoked-sid:{sid}")  # type: ignore[attr-defined]
-    assert timedelta(days=30) < timedelta(seconds=ttl) <= timedelta(days=31)
+    ttl = cache.ttl(f"apiauth:session:{sid}")  # type: ignore[attr-defined]
+    assert timedelta(days=3) < timedelta(seconds=ttl) <= timedelta(days=3, seconds=62)
 
 
 class OneIteration(PBKDF2PasswordHasher):
@@ -185,53 +221,54 @@ class TestLocalLiveCache:
 
     @pytest.fixture
     def clock(self, monkeypatch: pytest.MonkeyPatch) -> list[float]:
-        from django_apiauth.refresh import revocation
+        from django_apiauth.refresh import revocation_list
 
         now = [1000.0]
-        monkeypatch.setattr(revocation.known_live, "clock", lambda: now[0])
+        monkeypatch.setattr(revocation_list.known_live, "clock", lambda: now[0])
         return now
 
+    @pytest.fixture
+    def claims(self, user: User) -> dict[str, Any]:
+        return verify_access_token(login_pair(APIClient())["access_token"])
+
     def _revoke_elsewhere(self, sid: str) -> None:
-        """What another process's logout leaves behind: only the shared-cache entry."""
-        cache.set(f"apiauth:revoked-sid:{sid}", 1, 3600)
+        """What another process's revocation leaves behind: the row and the shared-cache entry."""
+        RefreshTokenFamily.objects.filter(public_id=sid).update(revoked_at=timezone.now())
+        cache.set(f"apiauth:session:{sid}", "revoked", 3600)
 
     def test_revocation_by_another_process_is_seen_after_the_local_ttl(
-        self, clock: list[float], user: User, django_assert_num_queries: Any
+        self, clock: list[float], claims: dict[str, Any], django_assert_num_queries: Any
     ) -> None:
-        claims = verify_access_token(issue_access_token(user, sid="s-1").token)
         check_session_not_revoked(claims)
-        self._revoke_elsewhere("s-1")
+        self._revoke_elsewhere(claims["sid"])
         check_session_not_revoked(claims)  # still trusted locally: bounded staleness
         clock[0] += 0.5
         with django_assert_num_queries(0), pytest.raises(InvalidToken):
             check_session_not_revoked(claims)
 
     def test_a_busy_process_reads_the_shared_cache_once_per_interval(
-        self, clock: list[float], user: User, monkeypatch: pytest.MonkeyPatch
+        self, clock: list[float], claims: dict[str, Any], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from django_apiauth.refresh import revocation
+        from django_apiauth.refresh import revocation_list
 
         reads: list[str] = []
-        real = revocation.is_session_revoked
-        monkeypatch.setattr(revocation, "is_session_revoked", lambda sid: reads.append(sid) or real(sid))
-        claims = verify_access_token(issue_access_token(user, sid="s-2").token)
+        real = revocation_list.is_session_revoked
+        monkeypatch.setattr(revocation_list, "is_session_revoked", lambda sid: reads.append(sid) or real(sid))
         for _ in range(100):
             check_session_not_revoked(claims)
-        assert reads == ["s-2"]
+        assert reads == [claims["sid"]]
 
-    def test_own_revocations_are_seen_at_once(self, clock: list[float], user: User) -> None:
+    def test_own_revocations_are_seen_at_once(self, clock: list[float], claims: dict[str, Any]) -> None:
         from django_apiauth.refresh.revocation import remember_revoked
 
-        claims = verify_access_token(issue_access_token(user, sid="s-3").token)
         check_session_not_revoked(claims)
-        remember_revoked([("s-3", timezone.now() + timedelta(days=1))])
+        remember_revoked([claims["sid"]])
         with pytest.raises(InvalidToken):
             check_session_not_revoked(claims)
 
-    def test_zero_ttl_disables_local_trust(self, clock: list[float], user: User, apiauth: Any) -> None:
+    def test_zero_ttl_disables_local_trust(self, clock: list[float], claims: dict[str, Any], apiauth: Any) -> None:
         apiauth(REVOKED_SESSIONS_LOCAL_TTL=0)
-        claims = verify_access_token(issue_access_token(user, sid="s-4").token)
         check_session_not_revoked(claims)
-        self._revoke_elsewhere("s-4")
+        self._revoke_elsewhere(claims["sid"])
         with pytest.raises(InvalidToken):
             check_session_not_revoked(claims)

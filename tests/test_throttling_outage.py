@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from django_apiauth.exceptions import TemporarilyUnavailable
 from tests.support.redis_server import RedisServer, redis_server
 
 pytestmark = pytest.mark.django_db
+__all__ = ["redis_server"]
 
 BACKENDS = {
     "django-redis": lambda url: {
@@ -36,12 +36,11 @@ BACKENDS = {
 
 @pytest.fixture(params=sorted(BACKENDS))
 def server(
-    request: pytest.FixtureRequest, tmp_path: Path, settings: Any, apiauth: Callable[..., None]
+    request: pytest.FixtureRequest, redis_server: RedisServer, settings: Any, apiauth: Callable[..., None]
 ) -> Iterator[RedisServer]:
-    with redis_server(tmp_path) as running:
-        settings.CACHES = {**settings.CACHES, "outage": BACKENDS[request.param](running.url)}
-        apiauth(CACHE_ALIAS="outage", THROTTLE_RATES={"login": "100/min", "sessions": "100/min"})
-        yield running
+    settings.CACHES = {**settings.CACHES, "outage": BACKENDS[request.param](redis_server.url)}
+    apiauth(CACHE_ALIAS="outage", THROTTLE_RATES={"login": "100/min", "sessions": "100/min"})
+    yield redis_server
     caches["outage"].close()
 
 

@@ -149,7 +149,4 @@ def _from_apiauth(exc: ApiAuthError) -> Response:
         response["Retry-After"] = str(retry_after)
     if exc.status_code == 401:
         response["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
-    retry_after = getattr(exc, "retry_after", None)
-    if isinstance(retry_after, int):
-        response["Retry-After"] = str(retry_after)
     return response

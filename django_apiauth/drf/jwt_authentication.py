@@ -16,7 +16,8 @@ from rest_framework.request import Request
 
 from django_apiauth.authn.core import check_claims, database_user, record_token_rejected, verify_bearer
 from django_apiauth.authn.credentials import read_bearer
-from django_apiauth.exceptions import InvalidToken
+from django_apiauth.drf.unavailable import as_drf_exception
+from django_apiauth.exceptions import InvalidToken, TemporarilyUnavailable
 from django_apiauth.jwt.subjects import TokenUser
 from django_apiauth.oauth.principal import client_principal, live_client_principal
 from django_apiauth.scopes.principals import ClientPrincipal
@@ -57,6 +58,9 @@ class JWTAuthentication(BaseAuthentication):
         except InvalidToken as exc:
             self.token_rejected(request, exc)
             raise InvalidTokenFailed(exc.description) from exc
+        except TemporarilyUnavailable as exc:
+            # A DRF exception, so the 503 and Retry-After hold under any EXCEPTION_HANDLER.
+            raise as_drf_exception(exc) from exc
         return user, claims
 
     def get_token(self, request: Request) -> str | None:
@@ -70,7 +74,8 @@ class JWTAuthentication(BaseAuthentication):
         """Hook run after signature and registered claims verified; raise ``InvalidToken`` to refuse.
 
         By default refuses a token whose session (``sid``, its refresh-token family) was revoked, when
-        ``CHECK_REVOKED_SESSIONS`` is on: a cache lookup, no database query. Extend with ``super()``.
+        ``CHECK_REVOKED_SESSIONS`` is on: a cache lookup (the database only when the entry is missing).
+        Extend with ``super()``.
         """
         check_claims(claims)
 

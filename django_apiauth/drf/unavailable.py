@@ -15,8 +15,16 @@ class ServiceUnavailable(exceptions.APIException):
     default_detail = "The service is temporarily unavailable; retry later."
     default_code = "temporarily_unavailable"
 
+    #: The detail already is the OAuth body, so DRF's default handler answers in our shape too: a project
+    #: without our ``EXCEPTION_HANDLER`` still gets ``{"error", "error_description"}``, never a 500.
+    keeps_oauth_body = True
+
     def __init__(self, detail: str | None = None, *, wait: int) -> None:
         super().__init__(detail, code=self.default_code)
+        self.detail = {
+            "error": exceptions.ErrorDetail(self.default_code, self.default_code),
+            "error_description": exceptions.ErrorDetail(detail or self.default_detail, self.default_code),
+        }
         self.wait = wait
 
 

@@ -5,15 +5,28 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime, timezone
 
-from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models.functions import Greatest
 
 from django_apiauth.client_ip import parse_ip
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import AuthEventRecord
+from django_apiauth.localcache import register
 from django_apiauth.models.events import AuthEvent
+from django_apiauth.shared_cache import guarded, shared_cache
+
+#: Where a process counts aggregated events while the shared cache is unreachable: each process then folds
+#: its own floods (a row per process and window instead of one), and no event is lost.
+#: A ``LocMemCache`` rather than a ``LocalCache``: aggregation needs the cache API (``add``, ``incr``).
+local_counts = LocMemCache("apiauth-event-aggregation-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+register(
+    "events.outage_counts",
+    local_counts,
+    size="10,000 counters",
+    staleness="two aggregation windows; used only while the shared cache is unreachable, never for a decision",
+)
 
 
 class DatabaseSink:
@@ -45,9 +58,12 @@ class DatabaseSink:
             )
 
     def _aggregate(self, record: AuthEventRecord) -> None:
+        if not guarded("EVENT_AGGREGATION", lambda: self._count(record, shared_cache()), fallback=False):
+            self._count(record, local_counts)
+
+    def _count(self, record: AuthEventRecord, cache: BaseCache) -> bool:
         window = max(1, int(apiauth_settings.EVENT_AGGREGATION_WINDOW.total_seconds()))
         bucket = int(record.timestamp.timestamp()) // window
-        cache = caches[apiauth_settings.CACHE_ALIAS]
         ttl = window * 2 + 5
         count = _increment(cache, _key(record, bucket, "n"), ttl)
         if count == 1:
@@ -56,6 +72,7 @@ class DatabaseSink:
             _flush(cache, record, bucket - 1, window, cache.get(_key(record, bucket - 1, "n")))
         elif count & (count - 1) == 0:
             _flush(cache, record, bucket, window, count)
+        return True
 
 
 def _flush(cache: BaseCache, record: AuthEventRecord, bucket: int, window: int, count: object) -> None:

@@ -145,8 +145,9 @@ SMALL_LOCAL_CACHE = 100_000
 
 
 def check_revocation_cache_eviction(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
-    """W034 (deploy): revocation state should live in a cache that keeps it; an evicting one loses entries
-    under memory pressure, which at best costs database lookups and at worst forgets a revocation."""
+    """W034 (deploy): session state should live in a cache that keeps it. An evicting one loses entries under
+    memory pressure; no revocation is forgotten (a missing entry is looked up in the database), but every
+    evicted entry costs that query on the request hot path."""
     if _value("CHECK_REVOKED_SESSIONS") is not True:
         return []
     alias = _value("CACHE_ALIAS")
@@ -157,7 +158,8 @@ def check_revocation_cache_eviction(app_configs: Sequence[AppConfig] | None = No
     return [
         checks.Warning(
             f"Cache {alias!r} holding session revocations evicts entries under memory pressure ({reason}).",
-            hint="Give revocations a cache that never evicts: Redis with maxmemory-policy noeviction.",
+            hint="Each evicted entry costs a database query per session check; give session state a cache that "
+            "never evicts: Redis with maxmemory-policy noeviction.",
             id="apiauth.W034",
         )
     ]

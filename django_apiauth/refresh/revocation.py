@@ -1,22 +1,17 @@
-"""Revoking families (logout, logout everywhere, per session, by signal or admin) and the revocation list.
+"""Revoking families (logout, logout everywhere, per session, by signal or admin).
 
 A revoked family can never be refreshed again: that is decided by its row. Access tokens already issued
-from it carry its id in their ``sid`` claim and stay valid until they expire, unless
-``APIAUTH["CHECK_REVOKED_SESSIONS"]`` is on: then every revocation is also written to a list in the shared
-cache, which ``JWTAuthentication`` consults (no database query). A process remembers a session it found
-live for ``REVOKED_SESSIONS_LOCAL_TTL`` (0.5 s), so a revocation made elsewhere reaches every process within
-that bound while a busy API reads the shared cache once per session and interval, not once per request.
+from it carry its id in their ``sid`` claim; with ``APIAUTH["CHECK_REVOKED_SESSIONS"]`` on, every revocation
+is also written to the session list in the shared cache (``revocation_list``), which ``JWTAuthentication``
+consults, and which falls back to the database whenever an entry is missing.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Mapping
 from typing import Any
 
-from django.core.cache import caches
-from django.core.cache.backends.base import BaseCache
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -26,56 +21,24 @@ from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant, InvalidToken
-from django_apiauth.localcache import LocalCache, local_cache
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RevocationReason
+from django_apiauth.refresh import revocation_list
+from django_apiauth.refresh.revocation_list import is_session_revoked, known_live, remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, token_digest
+from django_apiauth.shared_cache import guarded, shared_cache
 
-# Access tokens of a family can be issued until its absolute expiry and live for their own (short) lifetime
-# after that; revocation entries are kept this much longer than the family so none outlives its entry.
-ACCESS_TOKEN_MAX_LIFETIME = timedelta(days=1)
-_KEY = "apiauth:revoked-sid:{}"
 _JTI_KEY = "apiauth:revoked-jti:{}"
-#: sid -> True for sessions this process recently found live (bounded staleness, see module docstring).
-known_live: LocalCache[bool] = local_cache(
-    "refresh.known_live_sessions",
-    maxsize=50_000,
-    size="50,000 sessions",
-    staleness="`REVOKED_SESSIONS_LOCAL_TTL` (0.5 s); a revocation in this process drops its entry at once",
-)
 
-
-def _cache() -> BaseCache:
-    return caches[apiauth_settings.CACHE_ALIAS]
-
-
-def remember_revoked(families: Iterable[tuple[str, datetime]]) -> None:
-    """Put ``(sid, absolute_expires_at)`` pairs on the revocation list, each kept as long as it matters.
-
-    Written at once rather than on commit: if the revoking transaction rolls back, the stray entry only
-    refuses access tokens of a session that was about to end (fail-safe), and tests need no commit hooks.
-    """
-    now = timezone.now()
-    by_ttl: dict[int, dict[str, int]] = {}
-    for sid, expires_at in families:
-        known_live.discard(sid)  # this process sees its own revocations at once
-        ttl = max(1, int((expires_at + ACCESS_TOKEN_MAX_LIFETIME - now).total_seconds()))
-        by_ttl.setdefault(ttl, {})[_KEY.format(sid)] = 1
-    for ttl, entries in by_ttl.items():
-        _cache().set_many(entries, ttl)
-
-
-def is_session_revoked(sid: str) -> bool:
-    """One cache read: whether the family ``sid`` is on the revocation list."""
-    blocking_point()
-    return _cache().get(_KEY.format(sid)) is not None
+__all__ = ["check_session_not_revoked", "is_session_revoked", "known_live", "remember_revoked", "revoke_families"]
 
 
 def check_session_not_revoked(claims: Mapping[str, Any]) -> None:
     """Raise ``InvalidToken`` if the access token's ``sid`` family was revoked (when the check is enabled).
 
     Meant for ``JWTAuthentication.validate_claims``. Tokens without a ``sid`` (not issued from a login
-    family) are not affected.
+    family) are not affected. Raises ``TemporarilyUnavailable`` when the shared cache is unreachable and the
+    ``REVOKED_SESSIONS`` outage policy is ``closed``.
     """
     if not apiauth_settings.CHECK_REVOKED_SESSIONS:
         return
@@ -85,7 +48,7 @@ def check_session_not_revoked(claims: Mapping[str, Any]) -> None:
         return
     if not isinstance(sid, str) or not sid or known_live.get(sid):
         return
-    if is_session_revoked(sid):
+    if revocation_list.is_session_revoked(sid):
         raise InvalidToken("The session of this access token has been revoked.")
     known_live.set(sid, True, apiauth_settings.REVOKED_SESSIONS_LOCAL_TTL.total_seconds())
 
@@ -95,7 +58,7 @@ def remember_revoked_token(jti: str, expires_at: float) -> None:
     ttl = max(1, int(expires_at - timezone.now().timestamp()) + 60)
     key = _JTI_KEY.format(jti)
     known_live.discard(key)  # this process sees its own revocations at once
-    _cache().set(key, 1, ttl)
+    guarded(revocation_list.CONSUMER, lambda: shared_cache().set(key, 1, ttl), fallback=None)
 
 
 def _check_token_not_revoked(claims: Mapping[str, Any]) -> None:
@@ -104,7 +67,8 @@ def _check_token_not_revoked(claims: Mapping[str, Any]) -> None:
     key = _JTI_KEY.format(claims.get("jti"))
     if known_live.get(key):
         return
-    if _cache().get(key) is not None:
+    blocking_point()
+    if guarded(revocation_list.CONSUMER, lambda: shared_cache().get(key), fallback=None) is not None:
         raise InvalidToken("This access token has been revoked.")
     known_live.set(key, True, apiauth_settings.REVOKED_SESSIONS_LOCAL_TTL.total_seconds())
 
@@ -119,11 +83,12 @@ def revoke_families(families: QuerySet[RefreshTokenFamily], reason: RevocationRe
     count = families.filter(revoked_at=None).update(revoked_at=now, revoked_reason=reason)
     if not count:
         return []
-    revoked = list(
-        families.filter(revoked_at=now, revoked_reason=reason).values_list("public_id", "absolute_expires_at")
-    )
-    remember_revoked((str(public_id), expires_at) for public_id, expires_at in revoked)
-    return [str(public_id) for public_id, _ in revoked]
+    sids = [
+        str(public_id)
+        for public_id in families.filter(revoked_at=now, revoked_reason=reason).values_list("public_id", flat=True)
+    ]
+    remember_revoked(sids)
+    return sids
 
 
 def revoke_user_families(user: Any, reason: RevocationReason, *, request: HttpRequest | None = None) -> list[str]:

@@ -27,7 +27,7 @@ from django_apiauth.lockout import service as lockout
 from django_apiauth.models.events import EventType
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily, RefreshTransport, RevocationReason
 from django_apiauth.monitoring import detectors
-from django_apiauth.refresh.revocation import remember_revoked
+from django_apiauth.refresh.revocation_list import mark_live, remember_revoked
 from django_apiauth.refresh.tokens import is_well_formed, new_token, token_digest
 from django_apiauth.scopes.grants import narrow_grant
 from django_apiauth.scopes.parsing import format_scope
@@ -96,6 +96,7 @@ def issue_family(
             transport=transport,
         )
         pair = issue_pair(family, user, parent=None, now=now, scopes=granted, request=request)
+        mark_live(family.sid, family.absolute_expires_at)
     record_event(
         EventType.TOKEN_ISSUED, request=request, user=user, details={"family_id": family.sid, "jti": pair.access.jti}
     )
@@ -136,7 +137,7 @@ def _refuse(decision: _Decision, request: HttpRequest) -> NoReturn:
     lockout.register_failure("refresh", request)
     family = decision.family
     if decision.reused and family is not None:
-        remember_revoked([(family.sid, family.absolute_expires_at)])
+        remember_revoked([family.sid])
         record_event(
             EventType.REFRESH_TOKEN_REUSED, request=request, user=family.user, details={"family_id": family.sid}
         )
