@@ -20,6 +20,7 @@ JWT access tokens and signing keys (``django_apiauth.jwt.checks``, ``docs/jwt.md
 * ``apiauth.E014`` ``JWT_LEEWAY`` or ``JWT_USER_CACHE_TTL`` is negative.
 * ``apiauth.E015`` ``JWT_ISSUER`` or ``JWT_AUDIENCE`` is empty.
 * ``apiauth.E016`` ``JWT_VERIFIED_TOKEN_CACHE_SIZE`` is negative.
+* ``apiauth.E017`` (deploy) a stored signing key that ``KEY_ENCRYPTION_KEYS`` cannot decrypt.
 * ``apiauth.W010`` ``KEY_ENCRYPTION_KEYS`` is unset: private keys are encrypted with a key derived from
   ``SECRET_KEY`` (whoever has ``SECRET_KEY`` and the database has the signing keys).
 * ``apiauth.W011`` ``JWT_USER_CACHE_TTL`` above 1 s: a deactivated user keeps access that long.
@@ -107,7 +108,7 @@ from django.utils.module_loading import import_string
 from django_apiauth import conf
 from django_apiauth.api_keys.checks import API_KEY_CHECKS
 from django_apiauth.http_security.checks import HTTP_CHECKS, HTTP_DEPLOY_CHECKS
-from django_apiauth.jwt.checks import JWT_CHECKS
+from django_apiauth.jwt.checks import JWT_CHECKS, JWT_DEPLOY_CHECKS
 from django_apiauth.refresh.checks import REFRESH_CHECKS, check_revocation_cache_eviction
 from django_apiauth.scopes.checks import SCOPE_CHECKS, URL_CHECKS
 from django_apiauth.throttling.checks import THROTTLE_CHECKS
@@ -219,7 +220,11 @@ ALL_CHECKS += THROTTLE_CHECKS
 
 ALL_CHECKS += SCOPE_CHECKS
 ALL_CHECKS += HTTP_CHECKS
-DEPLOY_CHECKS: list[Callable[..., CheckResult]] = [*HTTP_DEPLOY_CHECKS, check_revocation_cache_eviction]
+DEPLOY_CHECKS: list[Callable[..., CheckResult]] = [
+    *HTTP_DEPLOY_CHECKS,
+    check_revocation_cache_eviction,
+    *JWT_DEPLOY_CHECKS,
+]
 
 
 def register_all() -> None:

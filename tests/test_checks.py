@@ -30,6 +30,7 @@ def test_checks_are_registered_under_the_apiauth_tag() -> None:
         assert checks.Tags.security in check.tags  # type: ignore[attr-defined]
 
 
+@pytest.mark.django_db  # the deploy checks read the stored signing keys
 def test_check_tag_security_runs_our_checks() -> None:
     """``manage.py check --deploy --tag security`` must find our checks, not only Django's."""
     with override_settings(APIAUTH={"NO_SUCH_KEY": 1, "JWT_LEEWAY": -1}):

@@ -31,6 +31,7 @@ def test_no_w150_when_no_metadata_is_served(settings: Any) -> None:
         clear_url_caches()
 
 
+@pytest.mark.django_db  # the deploy checks read the stored signing keys (apiauth.E017)
 def test_w150_is_a_deploy_check(settings: Any) -> None:
     from django.core import checks
 

@@ -1,4 +1,4 @@
-"""System checks for JWT access tokens and signing keys (ids ``apiauth.E010``, ``E012``, ``W010``-``W012``).
+"""System checks for JWT access tokens and signing keys (ids ``apiauth.E010``, ``E012``, ``E017``, ``W010``-``W012``).
 
 Values of the wrong type are skipped here: ``apiauth.E003`` already reports them. Single-key constraints
 (E011, E013-E016) are declared on the keys in ``conf`` and checked generically.
@@ -98,6 +98,28 @@ def check_jwt_staleness(app_configs: Sequence[AppConfig] | None = None, **kwargs
         )
     return warnings
 
+
+def check_signing_keys_readable(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """E017 (deploy): stored signing keys the configured encryption keys cannot decrypt.
+
+    A deploy check because it reads the database: it catches a lost or replaced ``KEY_ENCRYPTION_KEYS``
+    entry before the first login does.
+    """
+    from django_apiauth.signing_keys.readability import unreadable_signing_keys
+
+    return [
+        checks.Error(
+            f"Signing key {kid!r} ({state}) cannot be decrypted with APIAUTH['KEY_ENCRYPTION_KEYS'].",
+            hint="Put back the encryption key it was stored with (the first entry encrypts, every entry "
+            "decrypts), then run `manage.py rotate_keys --reencrypt` before dropping the old one.",
+            id="apiauth.E017",
+        )
+        for kid, state in unreadable_signing_keys()
+    ]
+
+
+#: Run by ``check --deploy`` only: they query the database.
+JWT_DEPLOY_CHECKS: list[Callable[..., CheckResult]] = [check_signing_keys_readable]
 
 JWT_CHECKS: list[Callable[..., CheckResult]] = [
     check_key_encryption_keys,

@@ -10,15 +10,27 @@ decrypted, parsed private key is cached per process by ``kid`` (a ``kid`` names 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django_apiauth.conf import apiauth_settings
-from django_apiauth.exceptions import NoSigningKey
+from django_apiauth.crypto.encryption import KeyDecryptionError
+from django_apiauth.exceptions import ConfigurationError, NoSigningKey, TemporarilyUnavailable
 from django_apiauth.jwt.keystore import key_store
 from django_apiauth.localcache import LocalCache, local_cache
 from django_apiauth.models.signing_keys import SigningKey
 from django_apiauth.signing_keys.material import load_private_material
+
+logger = logging.getLogger("django_apiauth.signing_keys")
+
+
+class SigningKeyUnavailable(TemporarilyUnavailable):
+    """No token can be signed: the active key cannot be decrypted (or the encryption keys are invalid).
+
+    The client gets a plain 503; which setting is wrong is for the operator's log and ``check --deploy``
+    (``apiauth.E017``), never for the response body.
+    """
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,13 @@ active_material: LocalCache[SigningMaterial] = local_cache(
     size="16 algorithm/generation pairs",
     staleness="`SIGNING_KEY_RELOAD_INTERVAL` (5 s); a rotation in this process applies at once",
 )
+#: Messages about unusable signing keys this process already logged: one clear line each, not one per request.
+_reported: LocalCache[bool] = local_cache(
+    "jwt.reported_key_errors",
+    maxsize=16,
+    size="16 messages",
+    staleness="none needed: only decides whether a log line was already written",
+)
 
 
 def active_signing_material(algorithm: str) -> SigningMaterial:
@@ -63,6 +82,30 @@ def active_signing_material(algorithm: str) -> SigningMaterial:
 
 
 def _load_active(algorithm: str) -> SigningMaterial:
+    try:
+        return _decrypt_active(algorithm)
+    except NoSigningKey:
+        raise  # the caller creates the first key
+    except ConfigurationError as exc:
+        _report_once(algorithm, exc)
+        raise SigningKeyUnavailable() from exc
+
+
+def _report_once(algorithm: str, exc: ConfigurationError) -> None:
+    if isinstance(exc, KeyDecryptionError):
+        message = (
+            f"the active {algorithm} signing key cannot be decrypted with APIAUTH['KEY_ENCRYPTION_KEYS']: no token "
+            "can be issued. Restore the encryption key it was stored with (keep it in the list; see "
+            "`manage.py check --deploy`, apiauth.E017)."
+        )
+    else:
+        message = f"no {algorithm} token can be issued: {exc.description}"
+    if not _reported.get(message):
+        _reported.set(message, True)
+        logger.error(message)
+
+
+def _decrypt_active(algorithm: str) -> SigningMaterial:
     row = SigningKey.objects.active(algorithm).values_list("kid", "private_key_ciphertext").first()
     if row is None:
         raise NoSigningKey(f"No {algorithm} signing key is active.")

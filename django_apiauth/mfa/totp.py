@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+import logging
 import secrets
 import time
 from typing import Any
@@ -20,12 +21,29 @@ from django.utils.module_loading import import_string
 from django_otp.oath import hotp
 
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.exceptions import ConfigurationError, TemporarilyUnavailable
+from django_apiauth.localcache import LocalCache, local_cache
 from django_apiauth.mfa.codes import is_totp_code
 from django_apiauth.mfa.throttling import record_failure, success_fields
 from django_apiauth.models.mfa import TOTPDevice
 from django_apiauth.signing_keys import encryption as at_rest
 
 SECRET_BYTES = 20
+logger = logging.getLogger("django_apiauth.mfa")
+#: Problems with the encryption keys this process already logged: one clear line each, not one per request.
+_reported: LocalCache[bool] = local_cache(
+    "mfa.reported_key_errors",
+    maxsize=4,
+    size="4 messages",
+    staleness="none needed: only decides whether a log line was already written",
+)
+
+
+class TOTPSecretUnavailable(TemporarilyUnavailable):
+    """A TOTP secret cannot be encrypted or decrypted with the configured ``KEY_ENCRYPTION_KEYS``.
+
+    The client gets a plain 503 that names no setting; the operator gets one log line per process.
+    """
 
 
 def new_secret() -> bytes:
@@ -33,12 +51,31 @@ def new_secret() -> bytes:
 
 
 def encrypt_secret(secret: bytes) -> str:
-    return at_rest.encrypt_private(secret)
+    """The secret's ciphertext; ``TOTPSecretUnavailable`` when the configured encryption keys are invalid."""
+    try:
+        return at_rest.encrypt_private(secret)
+    except ConfigurationError as exc:
+        raise _unavailable(exc) from exc
 
 
 def decrypt_secret(device: TOTPDevice) -> bytes:
-    """The raw secret; ``KeyDecryptionError`` if no configured key opens it (never the ciphertext in messages)."""
-    return at_rest.decrypt_private(device.secret_ciphertext)
+    """The raw secret; ``TOTPSecretUnavailable`` if no configured key opens it (never the ciphertext in messages)."""
+    try:
+        return at_rest.decrypt_private(device.secret_ciphertext)
+    except ConfigurationError as exc:
+        raise _unavailable(exc) from exc
+
+
+def _unavailable(exc: ConfigurationError) -> TOTPSecretUnavailable:
+    """Log the cause once per process (it is the operator's to fix), answer the client a plain 503."""
+    message = (
+        f"TOTP secrets cannot be used with APIAUTH['KEY_ENCRYPTION_KEYS'] ({type(exc).__name__}): second-factor "
+        "codes cannot be checked. Restore the encryption key the secrets were stored with (keep it in the list)."
+    )
+    if not _reported.get(message):
+        _reported.set(message, True)
+        logger.error(message)
+    return TOTPSecretUnavailable()
 
 
 def base32_secret(secret: bytes) -> str:
