@@ -7,6 +7,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from django_apiauth.views.mfa import MAX_CODE_FIELD, MAX_MFA_TOKEN_LENGTH
+from django_apiauth.views.tokens import MAX_PASSWORD_LENGTH, MAX_REFRESH_TOKEN_LENGTH, MAX_USERNAME_LENGTH
+
 
 class Error(serializers.Serializer[Any]):
     """Every error of the app (RFC 6749 §5.2's shape)."""
@@ -18,8 +21,10 @@ class Error(serializers.Serializer[Any]):
 
 
 class LoginInput(serializers.Serializer[Any]):
-    username = serializers.CharField(help_text="Or the field named after the user model's USERNAME_FIELD.")
-    password = serializers.CharField()
+    username = serializers.CharField(
+        min_length=1, max_length=MAX_USERNAME_LENGTH, help_text="Or the field named after USERNAME_FIELD."
+    )
+    password = serializers.CharField(min_length=1, max_length=MAX_PASSWORD_LENGTH)
     scope = serializers.CharField(required=False, allow_blank=True, help_text="Space-delimited scope names.")
     refresh_transport = serializers.ChoiceField(
         choices=["body", "cookie"], required=False, help_text='Under REFRESH_TOKEN_TRANSPORT="both" only.'
@@ -41,17 +46,29 @@ class MFAChallenge(serializers.Serializer[Any]):
     """A correct password of a user with a second factor: send the code to ``mfa/verify/``."""
 
     mfa_required = serializers.BooleanField()
-    mfa_token = serializers.CharField()
+    mfa_token = serializers.CharField(min_length=1, max_length=MAX_MFA_TOKEN_LENGTH)
     methods = serializers.ListField(child=serializers.CharField())
 
 
 class RefreshInput(serializers.Serializer[Any]):
-    refresh_token = serializers.CharField(required=False, help_text="Absent when the cookie carries it.")
+    refresh_token = serializers.CharField(
+        required=False,
+        allow_null=True,
+        min_length=1,
+        max_length=MAX_REFRESH_TOKEN_LENGTH,
+        help_text="Absent (or null) when the cookie carries it.",
+    )
     scope = serializers.CharField(required=False, allow_blank=True, help_text="A narrower scope (RFC 6749 §6).")
 
 
 class LogoutInput(serializers.Serializer[Any]):
-    refresh_token = serializers.CharField(required=False, help_text="Else the cookie, else the access token.")
+    refresh_token = serializers.CharField(
+        required=False,
+        allow_null=True,
+        min_length=1,
+        max_length=MAX_REFRESH_TOKEN_LENGTH,
+        help_text="Absent or null: the cookie's, else the session of the access token.",
+    )
 
 
 class Session(serializers.Serializer[Any]):
@@ -107,7 +124,9 @@ class MFAStatus(serializers.Serializer[Any]):
 
 
 class PasswordInput(serializers.Serializer[Any]):
-    password = serializers.CharField(required=False, help_text="Needed unless the login is recent.")
+    password = serializers.CharField(
+        required=False, min_length=1, max_length=MAX_PASSWORD_LENGTH, help_text="Needed unless the login is recent."
+    )
 
 
 class TOTPEnrolment(serializers.Serializer[Any]):
@@ -118,7 +137,7 @@ class TOTPEnrolment(serializers.Serializer[Any]):
 
 
 class CodeInput(serializers.Serializer[Any]):
-    code = serializers.CharField()
+    code = serializers.CharField(min_length=1, max_length=MAX_CODE_FIELD)
 
 
 class TOTPConfirmInput(CodeInput):
@@ -130,7 +149,7 @@ class BackupCodes(serializers.Serializer[Any]):
 
 
 class MFAVerifyInput(CodeInput):
-    mfa_token = serializers.CharField()
+    mfa_token = serializers.CharField(min_length=1, max_length=MAX_MFA_TOKEN_LENGTH)
 
 
 class Grant(serializers.Serializer[Any]):
