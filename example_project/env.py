@@ -11,16 +11,25 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
+#: SQLite for concurrent requests: a transaction takes the write lock when it begins (a deferred one that
+#: reads, then writes fails at once with "database is locked" when another overlaps), and a writer waits up
+#: to ``timeout`` seconds for its turn; a longer wait answers 503, never 500.
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+
+
+def sqlite_database(name: Path | str) -> dict[str, Any]:
+    """``DATABASES["default"]`` for the SQLite file ``name``, with the options above."""
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(name), "OPTIONS": dict(SQLITE_OPTIONS)}
 
 
 def database_from_env(sqlite_path: Path | str) -> dict[str, Any]:
     """``DATABASES["default"]`` for ``DATABASE_URL`` (PostgreSQL or SQLite URLs), else a SQLite file."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path)}
+        return sqlite_database(sqlite_path)
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:]) or str(sqlite_path)}
+        return sqlite_database(unquote(parts.path[1:]) or str(sqlite_path))
     if parts.scheme not in POSTGRES_SCHEMES:
         raise ValueError(f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres:// or sqlite:///)")
     return {

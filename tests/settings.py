@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from example_project.env import caches_from_env, database_from_env
@@ -58,7 +61,15 @@ TEMPLATES = [
 
 DATABASES = {"default": database_from_env(":memory:")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("APIAUTH_TEST_SQLITE", ":memory:")}
+    # A file, not ":memory:": concurrency tests run real threads, each with its own connection, and they must
+    # meet the same locking as a deployed SQLite. Durability is not under test: fsync is skipped, and the file
+    # lives in shared memory where there is one.
+    TEST_SQLITE_DIR = tempfile.mkdtemp(prefix="apiauth-tests-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+    atexit.register(shutil.rmtree, TEST_SQLITE_DIR, True)
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("APIAUTH_TEST_SQLITE", os.path.join(TEST_SQLITE_DIR, "test.sqlite3"))
+    }
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA synchronous=OFF;"
 CACHES = caches_from_env(f"apiauth-tests-{os.getpid()}")
 
 # Fast hashing keeps the suite quick; the benchmarks measure the real hashers.

@@ -30,7 +30,7 @@ import django_apiauth
 PACKAGE = Path(django_apiauth.__file__).parent
 FOUNDATION = {
     "conf", "settings_spec", "durations", "exceptions", "signals", "localcache", "client_ip", "blocking",
-    "shared_cache",
+    "shared_cache", "db_contention",
 }  # fmt: skip
 RANKS: dict[str, float] = {
     "crypto": 0,

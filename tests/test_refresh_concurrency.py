@@ -1,7 +1,9 @@
-"""20 threads presenting one refresh token at once, on a real PostgreSQL (row locks, real transactions)."""
+"""Threads presenting refresh tokens at once, on PostgreSQL (row locks) and on a SQLite file (IMMEDIATE
+transactions): every answer is a 200 or a 401, never a 500, and exactly one replay wins."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +17,7 @@ from django_apiauth.refresh.tokens import token_digest
 from tests.support.refresh_tokens import login_pair, refresh
 from tests.support.threads import run_in_threads
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 THREADS = 20
 
 
@@ -26,6 +28,30 @@ def race(token: str, threads: int = THREADS) -> list[Any]:
 
 def statuses(responses: list[Any]) -> list[int]:
     return sorted(response.status_code for response in responses)
+
+
+def test_eight_users_refreshing_at_once_all_succeed(make_user: Callable[..., Any]) -> None:
+    tokens = iter([login_pair(APIClient(), make_user(f"user{i}").get_username())["refresh_token"] for i in range(8)])
+    pick = threading.Lock()
+
+    def one() -> Any:
+        with pick:
+            token = next(tokens)
+        return refresh(APIClient(), token)
+
+    responses = run_in_threads(8, one)
+
+    assert statuses(responses) == [200] * 8, [r.content for r in responses if r.status_code != 200]
+    assert RefreshToken.objects.filter(used_at=None).count() == 8
+
+
+def test_exactly_one_of_ten_concurrent_replays_wins(user: User) -> None:
+    token = login_pair(APIClient())["refresh_token"]
+
+    responses = race(token, threads=10)
+
+    assert statuses(responses) == [200] + [401] * 9, [r.content for r in responses if r.status_code >= 500]
+    assert all(r.json()["error"] == "invalid_grant" for r in responses if r.status_code == 401)
 
 
 def test_exactly_one_of_twenty_concurrent_refreshes_wins(user: User) -> None:

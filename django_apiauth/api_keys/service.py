@@ -25,6 +25,7 @@ from django_apiauth.api_keys.hashing import hash_secret
 from django_apiauth.api_keys.scopes import normalise_scopes
 from django_apiauth.api_keys.validation import Lifetime, check_limit, clean_name, clean_service, expiry_for
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.db_contention import unavailable_when_busy
 from django_apiauth.events.record import record_event
 from django_apiauth.models.api_keys import APIKey, APIKeyState
 from django_apiauth.models.events import EventType
@@ -43,6 +44,7 @@ class IssuedKey:
         return f"IssuedKey(id={self.key.pk}, lookup_id={self.key.lookup_id!r})"
 
 
+@unavailable_when_busy
 def create_api_key(
     *,
     owner: Any,
@@ -71,6 +73,7 @@ def create_api_key(
     return issued
 
 
+@unavailable_when_busy
 def create_service_key(
     *,
     service: str,
@@ -117,6 +120,7 @@ def _insert_key(
     return IssuedKey(key, parsed.full)
 
 
+@unavailable_when_busy
 def rotate_api_key(
     key_id: int, *, owner: Any = None, request: HttpRequest | None = None, actor: Any = None, source: str = "api"
 ) -> IssuedKey:
@@ -155,6 +159,7 @@ def revoke_api_key(
     return key
 
 
+@unavailable_when_busy
 def revoke_api_keys(
     keys: QuerySet[APIKey], *, request: HttpRequest | None = None, actor: Any = None, source: str = "api"
 ) -> list[APIKey]:
@@ -171,6 +176,7 @@ def revoke_api_keys(
     return targets
 
 
+@unavailable_when_busy
 def delete_api_keys(
     keys: QuerySet[APIKey], *, request: HttpRequest | None = None, actor: Any = None, source: str = "admin"
 ) -> int:
@@ -218,6 +224,7 @@ def plan_key_update(
     return KeyUpdate(name=clean_name(name), scopes=granted, expires_at=expires_at)
 
 
+@unavailable_when_busy
 def update_api_key(
     key_id: int,
     *,

@@ -11,12 +11,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from django_apiauth.exceptions import ApiAuthError
+from django_apiauth.db_contention import RETRY_AFTER, is_contention
+from django_apiauth.exceptions import ApiAuthError, TemporarilyUnavailable
 
 _CODES: list[tuple[type[exceptions.APIException], str]] = [
     (exceptions.NotAuthenticated, "unauthorized"),
@@ -71,6 +73,9 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
     """Translate ``ApiAuthError`` and DRF exceptions; anything else is left to Django (a real 500)."""
     if isinstance(exc, ApiAuthError):
         return _from_apiauth(exc)
+    if isinstance(exc, OperationalError) and is_contention(exc):
+        # A lock wait that timed out outside the services that map it themselves: rolled back, retry later.
+        return _from_apiauth(TemporarilyUnavailable(retry_after=RETRY_AFTER))
     if isinstance(exc, SuspiciousOperation):
         # Raised while DRF parses the body (too large, too many fields); Django would answer HTML.
         status = 413 if isinstance(exc, RequestDataTooBig) else 400

@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.db_contention import unavailable_when_busy
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidGrant, InvalidToken
 from django_apiauth.models.events import EventType
@@ -73,6 +74,7 @@ def _check_token_not_revoked(claims: Mapping[str, Any]) -> None:
     known_live.set(key, True, apiauth_settings.REVOKED_SESSIONS_LOCAL_TTL.total_seconds())
 
 
+@unavailable_when_busy
 def revoke_families(families: QuerySet[RefreshTokenFamily], reason: RevocationReason) -> list[str]:
     """Revoke every live family in ``families`` with one ``UPDATE``; returns the sids revoked now.
 

@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.client_ip import get_client_ip
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.db_contention import unavailable_when_busy
 from django_apiauth.events.record import record_event, user_agent_of
 from django_apiauth.exceptions import InvalidGrant, NoSigningKey
 from django_apiauth.jwt.access import AccessToken, issue_access_token
@@ -63,6 +64,7 @@ class _Decision:
     reused: bool = False
 
 
+@unavailable_when_busy
 def issue_family(
     user: Any,
     *,
@@ -103,6 +105,7 @@ def issue_family(
     return pair
 
 
+@unavailable_when_busy
 @sensitive_variables("token")
 def rotate(
     token: object, *, request: HttpRequest, scope: Iterable[str] | None = None, client_id: str = ""
