@@ -45,18 +45,25 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def _environment(extra: dict[str, str]) -> dict[str, str]:
-    """This interpreter's environment without the test suite's Django configuration, plus fresh secrets."""
+def _environment(tmp: Path, extra: dict[str, str]) -> dict[str, str]:
+    """This interpreter's environment without the test suite's Django configuration, plus the secrets that the
+    README's secrets snippet, run by bash in ``tmp`` with this interpreter as ``python``, generated and loaded."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "APIAUTH_", "DATABASE_", "REDIS_"))}
     env.update(PYTHONWARNINGS="error", **extra)
-    generated = _run(["-m", "django_apiauth.generate_secrets"], Path.cwd(), env)
-    env.update(line.split("=", 1) for line in generated.splitlines())
+    shell_env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
+    script = snippets()["secrets"] + 'printf "%s\\n" "$APIAUTH_KEY_ENCRYPTION_KEY" "$APIAUTH_API_KEY_PEPPER"\n'
+    done = subprocess.run(  # noqa: S603 - the README's own snippet, in a temporary directory
+        ["/bin/bash", "-euc", script], cwd=tmp, env=shell_env, capture_output=True, text=True, timeout=_TIMEOUT
+    )
+    assert done.returncode == 0, f"the secrets snippet failed:\n{done.stderr}"
+    key, pepper = done.stdout.splitlines()
+    env.update({ENCRYPTION_KEY_VARIABLE: key, PEPPER_VARIABLE: pepper})
     return env
 
 
 def build_project(tmp: Path, cache_snippet: str | None, extra_env: dict[str, str]) -> tuple[Path, dict[str, str]]:
     """``startproject`` in ``tmp``, the README's snippets appended, migrated; returns its directory and env."""
-    env = _environment(extra_env)
+    env = _environment(tmp, extra_env)
     _run(["-m", "django", "startproject", "mysite", str(tmp)], tmp, env)
     found = snippets()
     with (tmp / "mysite" / "settings.py").open("a") as settings:
