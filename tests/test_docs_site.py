@@ -40,3 +40,19 @@ def test_checks_page_lists_every_check_id_with_a_fix() -> None:
 def test_quick_start_page_repeats_the_readme_snippets_word_for_word() -> None:
     page = {name: body + "\n" for name, body in _SNIPPET.findall((DOCS / "quickstart.md").read_text())}
     assert page == snippets()
+
+
+_LINK = re.compile(r"\]\(([^)\s#]+)(?:#[^)]*)?\)")
+
+
+def test_relative_links_stay_inside_the_site() -> None:
+    """``mkdocs build --strict`` refuses a link to a file outside docs/ (the README, bench/): catch it here too."""
+    broken = []
+    for page in DOCS.rglob("*.md"):
+        for target in _LINK.findall(page.read_text()):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            resolved = (page.parent / target).resolve()
+            if not resolved.is_file() or DOCS.resolve() not in resolved.parents:
+                broken.append(f"{page.relative_to(DOCS)} -> {target}")
+    assert broken == []
