@@ -112,3 +112,21 @@ def test_the_example_project_serves_its_schema_without_credentials(api_client: A
     page = api_client.get("/api/docs/")
     assert page.status_code == 200
     assert b"swagger-ui" in page.content
+
+
+def test_an_undescribed_app_endpoint_gets_the_generic_shape_instead_of_an_error() -> None:
+    from django.urls import path
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+
+    from django_apiauth.views.base import AppEndpoint
+
+    class Extra(AppEndpoint):
+        def get(self, request: Request) -> Response:
+            return Response({})
+
+    generator = SchemaGenerator(patterns=[path("extra/", Extra.as_view())])
+    operation = generator.get_schema(request=None, public=True)["paths"]["/extra/"]["get"]
+    assert operation["responses"]["401"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }

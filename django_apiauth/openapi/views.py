@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiViewExtension
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view
 
 from django_apiauth.openapi import serializers as shapes
@@ -181,3 +182,19 @@ EXTENSIONS = [
         delete=operation("Forget a client's consent and end its sessions", NO_CONTENT, errors=(*READ_ERRORS, 404)),
     ),
 ]
+
+
+class AppEndpointFallback(OpenApiViewExtension):
+    """Any other endpoint built on ``AppEndpoint`` (a project's own, or one without a description above): a JSON
+    object in and out, with every error answer, rather than a schema-generation error."""
+
+    target_class = "django_apiauth.views.base.AppEndpoint"
+    match_subclasses = True
+    priority = -1
+
+    def view_replacement(self) -> type[Any]:
+        schema = extend_schema(
+            request=OpenApiTypes.OBJECT,
+            responses={200: OpenApiTypes.OBJECT, 204: None, **error_responses(*BODY_ERRORS, 404)},
+        )
+        return schema(type(self.target.__name__, (self.target,), {}))
