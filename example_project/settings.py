@@ -67,10 +67,6 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_env(BASE_DIR / "db.sqlite3")}
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Several threads or workers write at once (gunicorn --threads): take the write lock when a transaction
-    # starts and wait for it, rather than failing with "database is locked" halfway through.
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
 CACHES = caches_from_env("apiauth-demo")
 
 AUTH_PASSWORD_VALIDATORS = [
