@@ -55,14 +55,21 @@ def _is_trusted(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
 
 def get_client_ip(request: HttpRequest) -> str | None:
     """The client's IP as a string, or ``None`` when the peer address itself is unusable."""
-    peer = parse_ip(request.META.get("REMOTE_ADDR"))
+    meta = request.META
+    proxies = apiauth_settings.TRUSTED_PROXIES
+    return client_ip_from(meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR", ""), proxies)
+
+
+def client_ip_from(remote_addr: object, forwarded_for: object, trusted_proxies: tuple[str, ...]) -> str | None:
+    """:func:`get_client_ip` on the raw header values: a pure function, which callers on hot paths memoise."""
+    peer = parse_ip(remote_addr if isinstance(remote_addr, str) else None)
     if peer is None:
         return None
-    networks = _networks(apiauth_settings.TRUSTED_PROXIES)
+    networks = _networks(trusted_proxies)
     if not networks or not _is_trusted(peer, networks):
         return str(peer)
     closest = peer
-    hops = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    hops = str(forwarded_for or "").split(",")
     for raw in reversed(hops[-MAX_HOPS:]):
         hop = parse_ip(raw)
         if hop is None:

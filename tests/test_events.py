@@ -258,6 +258,7 @@ def test_unloggable_details_do_not_break_recording(
         raise TypeError("not serialisable")
 
     monkeypatch.setattr(record_module, "json", type("BrokenJson", (), {"dumps": staticmethod(broken_dumps)}))
+    caplog.set_level(logging.INFO, logger="django_apiauth.events")
     assert record_event(EventType.LOGOUT) is not None
     assert AuthEvent.objects.count() == 1
     assert "could not log" in caplog.text
@@ -277,3 +278,120 @@ def test_flush_without_a_known_row_is_skipped() -> None:
         cache.delete(_key(first, bucket, "id"))
         record_event(EventType.LOGIN_FAILED, request=_request(), aggregate=True)
     assert AuthEvent.objects.get().count == 1
+
+
+def test_log_line_is_not_built_when_its_level_is_off(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import django_apiauth.events.record as record_module
+
+    def broken_dumps(*args: object, **kwargs: object) -> str:
+        raise AssertionError("the log line was built")
+
+    monkeypatch.setattr(record_module, "json", type("BrokenJson", (), {"dumps": staticmethod(broken_dumps)}))
+    caplog.set_level(logging.WARNING, logger="django_apiauth.events")
+    assert record_event(EventType.LOGOUT) is not None
+    assert "could not log" not in caplog.text
+    assert AuthEvent.objects.count() == 1
+
+
+def test_a_flood_builds_one_record_per_window(monkeypatch: pytest.MonkeyPatch, apiauth: Callable[..., None]) -> None:
+    """Counted events are not built: no scrubbing, no sink import, no signal, no log line beyond the first."""
+    import django_apiauth.events.record as record_module
+
+    calls = {"scrub": 0, "import": 0}
+    real_scrub, real_import = record_module.scrub_details, record_module.import_string
+
+    def scrub(details: Any) -> Any:
+        calls["scrub"] += 1
+        return real_scrub(details)
+
+    def import_string(path: str) -> Any:
+        calls["import"] += 1
+        return real_import(path)
+
+    monkeypatch.setattr(record_module, "scrub_details", scrub)
+    monkeypatch.setattr(record_module, "import_string", import_string)
+    apiauth(EVENT_SINKS=["django_apiauth.events.sinks.DatabaseSink", "tests.test_events.collecting_sink"])
+    signalled: list[AuthEventRecord] = []
+
+    def receiver(sender: Any, event: AuthEventRecord, **kwargs: Any) -> None:
+        signalled.append(event)
+
+    auth_event_recorded.connect(receiver)
+    try:
+        with time_machine.travel(timezone.now().replace(second=0, microsecond=0), tick=False):
+            for _ in range(1000):
+                record_event(EventType.TOKEN_REJECTED, request=_request(), details={"reason": "x"}, aggregate=True)
+    finally:
+        auth_event_recorded.disconnect(receiver)
+    assert calls == {"scrub": 1, "import": 2}
+    assert (len(signalled), len(received)) == (1, 1)
+    assert AuthEvent.objects.get().count == 512  # the last power of two; the tail follows with a later window
+
+
+def test_counts_are_exact_when_the_next_event_skips_windows() -> None:
+    """A window's tail reaches its row even when the next event comes windows later (or is of another type)."""
+    start = timezone.now().replace(second=0, microsecond=0)
+    with time_machine.travel(start, tick=False):
+        for _ in range(1234):
+            record_event(EventType.API_KEY_REJECTED, request=_request(ip="203.0.113.9"), aggregate=True)
+    with time_machine.travel(start + timedelta(minutes=3), tick=False):
+        record_event(EventType.LOGIN_FAILED, request=_request(ip="198.51.100.200"), aggregate=True)
+    flood = AuthEvent.objects.get(type=EventType.API_KEY_REJECTED)
+    assert flood.count == 1234
+    assert flood.last_seen_at == start
+
+
+def test_counts_are_exact_under_a_concurrent_flood() -> None:
+    """Four threads, 10,000 events in one window: one row, and its count exact once the window is over."""
+    import threading
+
+    start = timezone.now().replace(second=0, microsecond=0)
+    request = _request(ip="203.0.113.77")
+    with time_machine.travel(start, tick=False):
+        record_event(EventType.API_KEY_REJECTED, request=request, aggregate=True)
+
+        def flood() -> None:
+            from django.db import connection
+
+            try:
+                for _ in range(2500):
+                    record_event(EventType.API_KEY_REJECTED, request=request, aggregate=True)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=flood) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    with time_machine.travel(start + timedelta(seconds=60), tick=False):
+        record_event(EventType.API_KEY_REJECTED, request=request, aggregate=True)
+    first, second = AuthEvent.objects.filter(type=EventType.API_KEY_REJECTED).order_by("created_at")
+    assert (first.count, second.count) == (10_001, 1)
+
+
+def test_flush_pushes_every_pending_count() -> None:
+    from django_apiauth.events import aggregation
+
+    with time_machine.travel(timezone.now().replace(second=0, microsecond=0), tick=False):
+        for _ in range(5):
+            record_event(EventType.LOGIN_FAILED, request=_request(), aggregate=True)
+        assert AuthEvent.objects.get().count == 4
+        aggregation.flush()
+    assert AuthEvent.objects.get().count == 5
+    assert len(aggregation.pending) == 0
+
+
+def test_making_room_pushes_the_oldest_window_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_apiauth.events import aggregation
+
+    monkeypatch.setattr(aggregation, "MAX_PENDING", 2)
+    with time_machine.travel(timezone.now().replace(second=0, microsecond=0), tick=False):
+        for ip in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+            for _ in range(3):
+                record_event(EventType.LOGIN_FAILED, request=_request(ip=ip), aggregate=True)
+    counts = {e.client_ip: e.count for e in AuthEvent.objects.all()}
+    assert counts == {"203.0.113.1": 3, "203.0.113.2": 2, "203.0.113.3": 2}
+    assert len(aggregation.pending) == 2

@@ -1,7 +1,10 @@
 """Recording an auth event: one JSON log line, one public signal, then every configured sink.
 
 Recording must never break or slow the request it describes, so every step is guarded and failures are
-logged (without the event's payload beyond its type) and swallowed.
+logged (without the event's payload beyond its type) and swallowed. Aggregated events (failures, rejections:
+what an attacker can make happen at will) are recorded once per window and process and otherwise only
+counted (``events.aggregation``): a flood costs a dictionary update per event, not a record, a log line and a
+round trip to the shared cache.
 """
 
 from __future__ import annotations
@@ -9,18 +12,23 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from django_apiauth.blocking import blocking_point
 from django_apiauth.client_ip import get_client_ip
-from django_apiauth.conf import apiauth_settings
+from django_apiauth.conf import ApiAuthSettings, apiauth_settings
+from django_apiauth.events import aggregation
 from django_apiauth.events.scrub import scrub_details
+from django_apiauth.localcache import register_memo
 from django_apiauth.models.events import USER_AGENT_MAX_LENGTH, EventType
 from django_apiauth.signals import auth_event_recorded
 
@@ -99,11 +107,16 @@ def record_event(
 ) -> AuthEventRecord | None:
     """Record one event; returns the record, or ``None`` if it could not even be built.
 
-    ``aggregate=True`` marks floods-prone events (failures, rejections): the database sink then folds
-    identical ones (same type and client IP, an IPv6 /64 counting as one IP) inside
-    ``EVENT_AGGREGATION_WINDOW`` into one counted row.
+    ``aggregate=True`` marks flood-prone events (failures, rejections): identical ones (same type and client
+    IP, an IPv6 /64 counting as one IP) inside ``EVENT_AGGREGATION_WINDOW`` become one row whose ``count``
+    is exact once the window is over. Only the first of them a process sees in a window is logged, signalled
+    and sent to the sinks; the others are counted (the record returned is then that first one).
     """
     blocking_point()  # sinks write to the database
+    if aggregate:
+        counted = _count_aggregated(event_type, request)
+        if counted is not None:
+            return counted
     try:
         record = build_record(event_type, request=request, user=user, details=details, aggregate=aggregate)
     except Exception:
@@ -112,10 +125,50 @@ def record_event(
     _log(record)
     _signal(record)
     _dispatch(record)
+    if aggregate:
+        _start_window(record, request)
     return record
 
 
+def _aggregation_key(event_type: str, request: HttpRequest | None, now: float) -> aggregation.AggregationKey:
+    window = max(1, int(apiauth_settings.EVENT_AGGREGATION_WINDOW.total_seconds()))
+    return event_type, aggregation.flood_source_of(request), int(now) // window
+
+
+def _start_window(record: AuthEventRecord, request: HttpRequest | None) -> None:
+    try:
+        aggregation.pending.start(_aggregation_key(record.type, request, record.timestamp.timestamp()), record)
+    except Exception:
+        internal_logger.exception("could not count auth event of type %s", record.type)
+
+
+def _count_aggregated(event_type: EventType | str, request: HttpRequest | None) -> AuthEventRecord | None:
+    """The window's first record when this event was only counted into it; ``None`` when it must be recorded."""
+    try:
+        key = _aggregation_key(str(event_type), request, time.time())
+        aggregation.pending.close_windows_before(key[2])
+        first: AuthEventRecord | None = aggregation.pending.count(key)
+    except Exception:
+        internal_logger.exception("could not count auth event of type %s", event_type)
+        return None
+    return first
+
+
+def push_count(record: AuthEventRecord, delta: int) -> None:
+    """Add ``delta`` more events to the aggregated row of ``record``'s window, in every sink that counts."""
+    for sink in _sinks_or_none():
+        add_count = getattr(sink() if isinstance(sink, type) else sink, "add_count", None)
+        if add_count is None:
+            continue
+        try:
+            add_count(record, delta)
+        except Exception:
+            internal_logger.exception("auth event sink %r failed to count events of type %s", sink, record.type)
+
+
 def _log(record: AuthEventRecord) -> None:
+    if not logger.isEnabledFor(logging.INFO):
+        return
     try:
         logger.info(json.dumps(record.as_log_dict(), default=str, sort_keys=True))
     except Exception:
@@ -128,13 +181,29 @@ def _signal(record: AuthEventRecord) -> None:
             internal_logger.error("auth event receiver %r failed: %s", receiver, type(result).__name__)
 
 
-def _dispatch(record: AuthEventRecord) -> None:
+@lru_cache(maxsize=8)
+def _imported(paths: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+register_memo("events.sinks", _imported, size="8 sink lists")
+
+
+def configured_sinks() -> tuple[Any, ...]:
+    """The ``EVENT_SINKS`` callables, imported once per distinct setting value (the setting is read each call)."""
+    return _imported(tuple(ApiAuthSettings.EVENT_SINKS.raw()))
+
+
+def _sinks_or_none() -> tuple[Any, ...]:
     try:
-        sinks = apiauth_settings.EVENT_SINKS
+        return configured_sinks()
     except Exception:
         internal_logger.exception("could not load APIAUTH['EVENT_SINKS']")
-        return
-    for sink in sinks:
+        return ()
+
+
+def _dispatch(record: AuthEventRecord) -> None:
+    for sink in _sinks_or_none():
         try:
             (sink() if isinstance(sink, type) else sink)(record)
         except Exception:

@@ -25,16 +25,22 @@ register(
     "events.outage_counts",
     local_counts,
     size="10,000 counters",
-    staleness="two aggregation windows; used only while the shared cache is unreachable, never for a decision",
+    staleness="two aggregation windows and an hour; used only while the shared cache is unreachable, never for "
+    "a decision",
 )
+
+#: Extra lifetime of a window's shared counter and row id (see ``_ttl``).
+LATE_TAIL_SECONDS = 3600
 
 
 class DatabaseSink:
     """Stores events as ``AuthEvent`` rows, folding floods of aggregated events into one counted row.
 
-    Aggregation counts in the shared cache (atomic ``incr``), so a flood costs one ``INSERT`` per window
-    and then a write only when the count reaches a power of two; the final count of a window is written
-    when the next window of the same (type, IP) opens. 10,000 identical failures make one row and ~14 writes.
+    Aggregation counts in the shared cache (atomic ``incr``): the first event of a window inserts the row.
+    Each process sends its first event of a window through :meth:`__call__` and then only adds counts
+    (:meth:`add_count`, from ``events.aggregation``) when its own count reaches a power of two and when the
+    window is over; the row's count is raised to the shared total each time. 10,000 identical failures make
+    one row and ~14 writes, and the final count is exact.
     """
 
     def __call__(self, record: AuthEventRecord) -> None:
@@ -57,14 +63,26 @@ class DatabaseSink:
                 details=dict(record.details),
             )
 
+    def add_count(self, record: AuthEventRecord, delta: int) -> None:
+        """``delta`` more events in the window of ``record`` (its first): add them up, raise the row's count."""
+        if not guarded("EVENT_AGGREGATION", lambda: self._add(record, delta, shared_cache()), fallback=False):
+            self._add(record, delta, local_counts)
+
+    @staticmethod
+    def _add(record: AuthEventRecord, delta: int, cache: BaseCache) -> bool:
+        window = _window()
+        bucket = int(record.timestamp.timestamp()) // window
+        _flush(cache, record, bucket, window, _increment(cache, _key(record, bucket, "n"), _ttl(window), delta))
+        return True
+
     def _aggregate(self, record: AuthEventRecord) -> None:
         if not guarded("EVENT_AGGREGATION", lambda: self._count(record, shared_cache()), fallback=False):
             self._count(record, local_counts)
 
     def _count(self, record: AuthEventRecord, cache: BaseCache) -> bool:
-        window = max(1, int(apiauth_settings.EVENT_AGGREGATION_WINDOW.total_seconds()))
+        window = _window()
         bucket = int(record.timestamp.timestamp()) // window
-        ttl = window * 2 + 5
+        ttl = _ttl(window)
         count = _increment(cache, _key(record, bucket, "n"), ttl)
         if count == 1:
             row = self._insert(record)
@@ -73,6 +91,16 @@ class DatabaseSink:
         elif count & (count - 1) == 0:
             _flush(cache, record, bucket, window, count)
         return True
+
+
+def _window() -> int:
+    return max(1, int(apiauth_settings.EVENT_AGGREGATION_WINDOW.total_seconds()))
+
+
+def _ttl(window: int) -> int:
+    """How long a window's counter and row id stay in the shared cache: long enough for a process to push the
+    window's tail with its first aggregated event of a later window, after up to an hour of quiet."""
+    return window * 2 + LATE_TAIL_SECONDS
 
 
 def _flush(cache: BaseCache, record: AuthEventRecord, bucket: int, window: int, count: object) -> None:
@@ -105,11 +133,11 @@ def flood_source(client_ip: str | None) -> str:
     return str(address)
 
 
-def _increment(cache: BaseCache, key: str, ttl: int) -> int:
-    """Atomic counter in the shared cache; a key that expired between ``add`` and ``incr`` restarts at 1."""
+def _increment(cache: BaseCache, key: str, ttl: int, delta: int = 1) -> int:
+    """Atomic counter in the shared cache; a key that expired between ``add`` and ``incr`` restarts at ``delta``."""
     cache.add(key, 0, ttl)
     try:
-        return int(cache.incr(key))
+        return int(cache.incr(key, delta))
     except ValueError:
-        cache.set(key, 1, ttl)
-        return 1
+        cache.set(key, delta, ttl)
+        return delta

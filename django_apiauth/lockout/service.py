@@ -32,10 +32,9 @@ from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from django_apiauth.client_ip import get_client_ip
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.events.aggregation import flood_source_of
 from django_apiauth.events.record import record_event
-from django_apiauth.events.sinks import flood_source
 from django_apiauth.exceptions import RateLimited
 from django_apiauth.lockout.cache_store import CacheStore
 from django_apiauth.lockout.policy import Counter, Networks, Verdict, current_timing
@@ -102,7 +101,7 @@ class Attempt:
 
 
 def _network(request: HttpRequest | None) -> str:
-    return flood_source(get_client_ip(request) if request is not None else None)
+    return flood_source_of(request)
 
 
 def _run(kind: str, request: HttpRequest | None, account: Any, *, reserve: bool) -> Attempt:

@@ -1,0 +1,158 @@
+"""Per-process counting of aggregated events, so a flood of refusals costs a dictionary update per event.
+
+An aggregated event (a failure or rejection: ``record_event(..., aggregate=True)``) is folded, per type, flood
+source (an IP, or an IPv6 /64) and ``EVENT_AGGREGATION_WINDOW`` window, into one ``AuthEvent`` row with a count.
+Only the first such event a process sees in a window is built as a record (scrubbed, logged, signalled, sent to
+the sinks, which insert or join the row through the shared counter); every further one in that window only adds
+one to this process's pending count. Pending counts are pushed to the shared counter, and from there onto the
+row, when they reach a power of two (so a flood's row keeps growing while it lasts, with a logarithmic number
+of writes) and when the window is over: the first aggregated event of a later window, of any type and source,
+pushes every earlier window's tail, however many windows were skipped in between. :func:`flush` pushes
+everything at once (tests, shutdown hooks).
+
+The pending map is bounded by :data:`MAX_PENDING` entries; making room pushes the oldest entry first, so a
+flood from many sources costs more writes but never loses a count.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.http import HttpRequest
+
+from django_apiauth.conf import apiauth_settings
+from django_apiauth.localcache import register, register_memo
+
+#: Windows (type, source, window number) a process may hold counts for before it pushes the oldest early.
+MAX_PENDING = 10_000
+
+AggregationKey = tuple[str, str, int]
+
+
+@dataclass(slots=True)
+class Pending:
+    """One window's events counted here (``count``) and how many of them the shared counter has (``pushed``);
+    ``record`` is the window's first record, which names the row."""
+
+    record: Any
+    window: int
+    count: int = 1
+    pushed: int = 1
+
+
+class PendingCounts:
+    """The bounded per-process map of pending counts; pushing happens outside its lock."""
+
+    def __init__(self) -> None:
+        self._data: OrderedDict[AggregationKey, Pending] = OrderedDict()
+        self._lock = threading.Lock()
+        self._current_window = -1
+
+    def count(self, key: AggregationKey) -> Any:
+        """Add one to ``key``'s count and return its window's first record; ``None`` when this process has no
+        entry for it yet (the event must then be recorded in full)."""
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return None
+            entry.count += 1
+            delta = 0
+            if entry.count & (entry.count - 1) == 0:
+                delta, entry.pushed = entry.count - entry.pushed, entry.count
+        if delta:
+            _push(entry.record, delta)
+        return entry.record
+
+    def start(self, key: AggregationKey, record: Any) -> None:
+        """Open ``key``'s entry once its first event went through the sinks (which counted that one)."""
+        evicted: list[Pending] = []
+        with self._lock:
+            if key in self._data:
+                return
+            while len(self._data) >= MAX_PENDING:
+                evicted.append(self._data.popitem(last=False)[1])
+            self._data[key] = Pending(record, key[2])
+        for entry in evicted:
+            _push_rest(entry)
+
+    def close_windows_before(self, window: int) -> None:
+        """Push the tails of windows older than ``window``; one comparison unless the window just changed."""
+        if window == self._current_window:
+            return
+        with self._lock:
+            self._current_window = window
+            over = [key for key, entry in self._data.items() if entry.window < window]
+            ended = [self._data.pop(key) for key in over]
+        for entry in ended:
+            _push_rest(entry)
+
+    def flush(self) -> None:
+        """Push every pending count now."""
+        with self._lock:
+            ended = list(self._data.values())
+            self._data.clear()
+        for entry in ended:
+            _push_rest(entry)
+
+    def clear(self) -> None:
+        """Forget pending counts without pushing them (what ``clear_caches`` does between tests)."""
+        with self._lock:
+            self._data.clear()
+            self._current_window = -1
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def _push_rest(entry: Pending) -> None:
+    if entry.count > entry.pushed:
+        _push(entry.record, entry.count - entry.pushed)
+
+
+def _push(record: Any, delta: int) -> None:
+    from django_apiauth.events.record import push_count
+
+    push_count(record, delta)
+
+
+def flush() -> None:
+    """Push every pending count of this process to the shared counter and the rows (tests, shutdown)."""
+    pending.flush()
+
+
+pending = PendingCounts()
+register(
+    "events.pending_counts",
+    pending,
+    size=f"{MAX_PENDING:,} windows (type, source, window); the oldest is pushed to make room",
+    staleness="counts reach the row at each power of two and in full with this process's first aggregated "
+    "event of a later `EVENT_AGGREGATION_WINDOW` (or `events.aggregation.flush()`)",
+)
+
+
+@lru_cache(maxsize=4096)
+def _flood_source(remote_addr: object, forwarded_for: object, trusted_proxies: tuple[str, ...]) -> str:
+    from django_apiauth.client_ip import client_ip_from
+    from django_apiauth.events.sinks import flood_source
+
+    return flood_source(client_ip_from(remote_addr, forwarded_for, trusted_proxies))
+
+
+register_memo("events.flood_sources", _flood_source, size="4,096 (peer, X-Forwarded-For, proxies) triples")
+
+
+def flood_source_of(request: HttpRequest | None) -> str:
+    """What one flooder controls (``sinks.flood_source`` of the client IP), memoised on the raw headers: parsing
+    addresses costs more than the rest of counting a refusal."""
+    if request is None:
+        return "-"
+    meta = request.META
+    remote_addr, forwarded_for = meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR", "")
+    try:
+        return _flood_source(remote_addr, forwarded_for, apiauth_settings.TRUSTED_PROXIES)
+    except TypeError:  # an unhashable header value (never from a WSGI server): no memo
+        return _flood_source.__wrapped__(remote_addr, forwarded_for, apiauth_settings.TRUSTED_PROXIES)
