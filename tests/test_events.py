@@ -334,13 +334,15 @@ def test_counts_are_exact_when_the_next_event_skips_windows() -> None:
     """A window's tail reaches its row even when the next event comes windows later (or is of another type)."""
     start = timezone.now().replace(second=0, microsecond=0)
     with time_machine.travel(start, tick=False):
-        for _ in range(1234):
+        for _ in range(1233):
             record_event(EventType.API_KEY_REJECTED, request=_request(ip="203.0.113.9"), aggregate=True)
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        record_event(EventType.API_KEY_REJECTED, request=_request(ip="203.0.113.9"), aggregate=True)
     with time_machine.travel(start + timedelta(minutes=3), tick=False):
         record_event(EventType.LOGIN_FAILED, request=_request(ip="198.51.100.200"), aggregate=True)
     flood = AuthEvent.objects.get(type=EventType.API_KEY_REJECTED)
     assert flood.count == 1234
-    assert flood.last_seen_at == start
+    assert flood.last_seen_at == start + timedelta(seconds=30)
 
 
 def test_counts_are_exact_under_a_concurrent_flood() -> None:

@@ -40,6 +40,7 @@ class Pending:
 
     record: Any
     window: int
+    last_seen: float
     count: int = 1
     pushed: int = 1
 
@@ -52,7 +53,7 @@ class PendingCounts:
         self._lock = threading.Lock()
         self._current_window = -1
 
-    def count(self, key: AggregationKey) -> Any:
+    def count(self, key: AggregationKey, now: float) -> Any:
         """Add one to ``key``'s count and return its window's first record; ``None`` when this process has no
         entry for it yet (the event must then be recorded in full)."""
         with self._lock:
@@ -60,11 +61,12 @@ class PendingCounts:
             if entry is None:
                 return None
             entry.count += 1
+            entry.last_seen = now
             delta = 0
             if entry.count & (entry.count - 1) == 0:
                 delta, entry.pushed = entry.count - entry.pushed, entry.count
         if delta:
-            _push(entry.record, delta)
+            _push(entry.record, delta, now)
         return entry.record
 
     def start(self, key: AggregationKey, record: Any) -> None:
@@ -75,7 +77,7 @@ class PendingCounts:
                 return
             while len(self._data) >= MAX_PENDING:
                 evicted.append(self._data.popitem(last=False)[1])
-            self._data[key] = Pending(record, key[2])
+            self._data[key] = Pending(record, key[2], record.timestamp.timestamp())
         for entry in evicted:
             _push_rest(entry)
 
@@ -110,13 +112,13 @@ class PendingCounts:
 
 def _push_rest(entry: Pending) -> None:
     if entry.count > entry.pushed:
-        _push(entry.record, entry.count - entry.pushed)
+        _push(entry.record, entry.count - entry.pushed, entry.last_seen)
 
 
-def _push(record: Any, delta: int) -> None:
+def _push(record: Any, delta: int, last_seen: float) -> None:
     from django_apiauth.events.record import push_count
 
-    push_count(record, delta)
+    push_count(record, delta, last_seen)
 
 
 def flush() -> None:

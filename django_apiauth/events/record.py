@@ -145,23 +145,26 @@ def _start_window(record: AuthEventRecord, request: HttpRequest | None) -> None:
 def _count_aggregated(event_type: EventType | str, request: HttpRequest | None) -> AuthEventRecord | None:
     """The window's first record when this event was only counted into it; ``None`` when it must be recorded."""
     try:
-        key = _aggregation_key(str(event_type), request, time.time())
+        now = time.time()
+        key = _aggregation_key(str(event_type), request, now)
         aggregation.pending.close_windows_before(key[2])
-        first: AuthEventRecord | None = aggregation.pending.count(key)
+        first: AuthEventRecord | None = aggregation.pending.count(key, now)
     except Exception:
         internal_logger.exception("could not count auth event of type %s", event_type)
         return None
     return first
 
 
-def push_count(record: AuthEventRecord, delta: int) -> None:
-    """Add ``delta`` more events to the aggregated row of ``record``'s window, in every sink that counts."""
+def push_count(record: AuthEventRecord, delta: int, last_seen: float) -> None:
+    """Add ``delta`` more events, the last at ``last_seen`` (epoch seconds), to the aggregated row of
+    ``record``'s window, in every sink that counts."""
+    last_seen_at = datetime.fromtimestamp(last_seen, tz=record.timestamp.tzinfo)
     for sink in _sinks_or_none():
         add_count = getattr(sink() if isinstance(sink, type) else sink, "add_count", None)
         if add_count is None:
             continue
         try:
-            add_count(record, delta)
+            add_count(record, delta, last_seen_at)
         except Exception:
             internal_logger.exception("auth event sink %r failed to count events of type %s", sink, record.type)
 

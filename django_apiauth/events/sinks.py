@@ -50,29 +50,39 @@ class DatabaseSink:
             self._insert(record)
 
     @staticmethod
-    def _insert(record: AuthEventRecord) -> AuthEvent:
+    def _insert(record: AuthEventRecord, count: int = 1, last_seen_at: datetime | None = None) -> AuthEvent:
         # A savepoint: a failed insert must not poison the caller's transaction on PostgreSQL.
         with transaction.atomic():
             return AuthEvent.objects.create(
                 type=record.type,
                 created_at=record.timestamp,
-                last_seen_at=record.timestamp,
+                last_seen_at=last_seen_at or record.timestamp,
+                count=count,
                 user_id=record.user_id,
                 client_ip=record.client_ip,
                 user_agent=record.user_agent,
                 details=dict(record.details),
             )
 
-    def add_count(self, record: AuthEventRecord, delta: int) -> None:
-        """``delta`` more events in the window of ``record`` (its first): add them up, raise the row's count."""
-        if not guarded("EVENT_AGGREGATION", lambda: self._add(record, delta, shared_cache()), fallback=False):
-            self._add(record, delta, local_counts)
+    def add_count(self, record: AuthEventRecord, delta: int, last_seen_at: datetime) -> None:
+        """``delta`` more events in the window of ``record`` (its first), the last at ``last_seen_at``: add
+        them up and raise the row's count to the total."""
+        if not guarded(
+            "EVENT_AGGREGATION", lambda: self._add(record, delta, last_seen_at, shared_cache()), fallback=False
+        ):
+            self._add(record, delta, last_seen_at, local_counts)
 
-    @staticmethod
-    def _add(record: AuthEventRecord, delta: int, cache: BaseCache) -> bool:
+    def _add(self, record: AuthEventRecord, delta: int, last_seen_at: datetime, cache: BaseCache) -> bool:
         window = _window()
         bucket = int(record.timestamp.timestamp()) // window
-        _flush(cache, record, bucket, window, _increment(cache, _key(record, bucket, "n"), _ttl(window), delta))
+        ttl = _ttl(window)
+        total = _increment(cache, _key(record, bucket, "n"), ttl, delta)
+        if total == delta and cache.get(_key(record, bucket, "id")) is None:
+            # This cache never saw the window (it was unreachable, or lost its keys): the counts start a row.
+            row = self._insert(record, count=delta, last_seen_at=last_seen_at)
+            cache.set(_key(record, bucket, "id"), row.pk, ttl)
+            return True
+        _flush(cache, record, bucket, window, total, last_seen_at)
         return True
 
     def _aggregate(self, record: AuthEventRecord) -> None:
@@ -103,7 +113,14 @@ def _ttl(window: int) -> int:
     return window * 2 + LATE_TAIL_SECONDS
 
 
-def _flush(cache: BaseCache, record: AuthEventRecord, bucket: int, window: int, count: object) -> None:
+def _flush(
+    cache: BaseCache,
+    record: AuthEventRecord,
+    bucket: int,
+    window: int,
+    count: object,
+    last_seen_at: datetime | None = None,
+) -> None:
     """Raise the row's count to ``count``; ``Greatest`` keeps out-of-order flushes from lowering it."""
     if not isinstance(count, int) or count < 2:
         return
@@ -112,7 +129,7 @@ def _flush(cache: BaseCache, record: AuthEventRecord, bucket: int, window: int, 
         return
     bucket_end = datetime.fromtimestamp((bucket + 1) * window, tz=timezone.utc)
     AuthEvent.objects.filter(pk=row_id).update(
-        count=Greatest("count", count), last_seen_at=min(record.timestamp, bucket_end)
+        count=Greatest("count", count), last_seen_at=min(last_seen_at or record.timestamp, bucket_end)
     )
 
 
