@@ -55,8 +55,9 @@ def password() -> str:
 
 
 @pytest.fixture
-def user(db: None, password: str) -> User:
-    return User.objects.create_user("alice", "alice@example.com", password)
+def user(make_user: Callable[..., Any]) -> Any:
+    """``alice``, of whatever user model is configured (``alice@example.com`` where the login is an email)."""
+    return make_user("alice")
 
 
 @pytest.fixture
@@ -135,13 +136,10 @@ def make_user(db: None, password: str) -> Callable[..., Any]:
 
     ``username`` fills ``USERNAME_FIELD``; for an email field a bare name becomes ``<name>@example.com``.
     """
-    from django.contrib.auth import get_user_model
+    from tests.support.users import create_user
 
     def make(username: str = "alice", password: str = password, **extra: Any) -> Any:
-        model = get_user_model()
-        field = model.USERNAME_FIELD
-        value = f"{username}@example.com" if field == "email" and "@" not in username else username
-        return model._default_manager.create_user(**{field: value}, password=password, **extra)  # type: ignore[attr-defined]
+        return create_user(username, password, **extra)
 
     return make
 

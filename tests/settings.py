@@ -100,7 +100,7 @@ APIAUTH.update(
         "read": {"description": "Read", "grant": "anyone"},
         "write": {"description": "Write", "grant": "anyone"},
         "admin": {"description": "Administration", "grant": "staff"},
-        "billing": {"description": "Billing", "grant": "perm:auth.view_user"},
+        "billing": {"description": "Billing", "grant": "perm:auth.view_group"},
         "reports:read": {"description": "Reports", "grant": "staff"},
     },
 )

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from django_apiauth.api_keys.service import IssuedKey
 from django_apiauth.models import APIKey, AuthEvent, EventType
+from tests.support.users import create_user
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/apiauth/apikey/"
@@ -264,7 +265,7 @@ def test_a_clerk_may_add_only_scopes_they_could_grant(
     client: Client, issue_key: Callable[..., IssuedKey], user: User, apiauth: Any
 ) -> None:
     apiauth(SCOPES={"read": {"grant": "anyone"}, "admin": {"grant": "superuser"}})
-    clerk = User.objects.create_user("clerk", password="pw-clerk-123456", is_staff=True)
+    clerk = create_user("clerk", password="pw-clerk-123456", is_staff=True)
     clerk.user_permissions.add(*Permission.objects.filter(codename__in=["change_apikey", "view_apikey"]))
     client.force_login(clerk)
     issued = issue_key(name="ci", scopes=["read"])

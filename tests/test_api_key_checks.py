@@ -70,7 +70,7 @@ def test_each_mistake_has_its_id(keys: dict[str, Any], expected: str) -> None:
         {"API_KEY_HEADER": "X-Service-Key"},
         {"API_KEY_DEFAULT_LIFETIME": None},
         {"API_KEY_MAX_LIFETIME": 3600, "API_KEY_DEFAULT_LIFETIME": 60},
-        {"API_KEY_SCOPES": {"a.b:c-d_e": "auth.view_user", "x": "is_superuser"}},
+        {"API_KEY_SCOPES": {"a.b:c-d_e": "auth.view_group", "x": "is_superuser"}},
     ],
 )
 def test_valid_values_pass(keys: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from django_apiauth.api_keys.format import generate_key
 from django_apiauth.api_keys.hashing import hash_secret
 from django_apiauth.api_keys.service import create_api_key, revoke_api_key, rotate_api_key
 from django_apiauth.models import APIKey
+from tests.support.users import create_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +63,7 @@ def worker() -> Iterator[Worker]:
 
 @pytest.fixture
 def owner(password: str) -> User:
-    return User.objects.create_user("bob", password=password)
+    return create_user("bob", password=password)
 
 
 def test_revocation_reaches_another_process_within_one_second(worker: Worker, owner: User) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -25,6 +26,7 @@ from django_apiauth.models import APIKey, AuthEvent, EventType
 from django_apiauth.scopes.registry import translate_legacy_rule
 from django_apiauth.scopes.rules import user_meets
 from tests.support.threads import run_in_threads
+from tests.support.users import create_user
 
 
 @pytest.mark.django_db
@@ -37,9 +39,9 @@ from tests.support.threads import run_in_threads
         ({"is_staff": True}, "is_staff", True),
         ({"is_staff": True}, "is_superuser", False),
         ({"is_superuser": True}, "is_superuser", True),
-        ({"is_superuser": True}, "auth.view_user", True),
+        ({"is_superuser": True}, "auth.view_group", True),
         ({"is_superuser": True, "is_active": False}, None, False),
-        ({}, "auth.view_user", False),
+        ({}, "auth.view_group", False),
     ],
 )
 def test_legacy_requirements_keep_their_meaning(
@@ -54,8 +56,8 @@ def test_legacy_requirements_keep_their_meaning(
 
 @pytest.mark.django_db
 def test_legacy_permission_requirement(user: User) -> None:
-    user.user_permissions.add(Permission.objects.get(codename="view_user", content_type__app_label="auth"))
-    assert user_meets(User.objects.get(pk=user.pk), "perm:auth.view_user") is True
+    user.user_permissions.add(Permission.objects.get(codename="view_group", content_type__app_label="auth"))
+    assert user_meets(get_user_model().objects.get(pk=user.pk), "perm:auth.view_group") is True
 
 
 def test_anonymous_holds_nothing() -> None:
@@ -109,7 +111,7 @@ def test_bulk_revocation_is_one_update(issue_key: Callable[..., IssuedKey]) -> N
 @pytest.mark.django_db
 def test_owned_lookups(issue_key: Callable[..., IssuedKey], user: User, password: str) -> None:
     issued = issue_key()
-    other = User.objects.create_user("mallory", password=password)
+    other = create_user("mallory", password=password)
     assert get_owned_key(user, issued.key.pk) == issued.key
     for key_id in (issued.key.pk, 0, -1, 2**63):
         with pytest.raises(APIKeyNotFound):

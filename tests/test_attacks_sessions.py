@@ -30,6 +30,7 @@ from tests.support.refresh_tokens import (
     login_pair,
     refresh,
 )
+from tests.support.users import create_user, login_name
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
@@ -63,7 +64,7 @@ def test_deeply_nested_json_is_a_400_not_a_500(path: str, case: str, user: User)
 
 def test_duplicate_json_keys_are_refused(user: User) -> None:
     """A proxy or WAF reading the first ``username`` must not see another user than the one we log in."""
-    body = f'{{"username": "nobody", "username": "alice", "password": "{PASSWORD}"}}'
+    body = f'{{"username": login_name("nobody"), "username": login_name("alice"), "password": "{PASSWORD}"}}'
 
     response = Client().post(LOGIN, body, content_type=JSON)
 
@@ -135,7 +136,7 @@ def test_repeated_logout_with_one_refresh_token_records_one_event(user: User) ->
 # --- usernames ---------------------------------------------------------------------------------------------
 def test_login_normalises_the_username_like_django_login_form(db: None) -> None:
     """``create_user`` stores NFKC usernames and Django's AuthenticationForm normalises its input: so do we."""
-    User.objects.create_user("fish", password=PASSWORD)  # "ﬁsh" (U+FB01) is stored as "fish"
+    create_user("fish", password=PASSWORD)  # "ﬁsh" (U+FB01) is stored as "fish"
 
     assert login_pair(APIClient(), username="\ufb01sh")["access_token"]
 
@@ -165,7 +166,7 @@ def test_password_is_not_in_error_reports(monkeypatch: pytest.MonkeyPatch, user:
     report = _report_of_crash(
         monkeypatch,
         "django_apiauth.login.complete.issue_family",
-        lambda: client.post(LOGIN, {"username": "alice", "password": secret}, format="json"),
+        lambda: client.post(LOGIN, {"username": login_name("alice"), "password": secret}, format="json"),
     )
 
     assert "database went away" in report  # the report does show the frames and their variables
@@ -191,7 +192,7 @@ def test_byte_codec_charsets_are_refused(charset: str, user: User) -> None:
     """A compressed body declared as ``charset=bz2_codec`` would expand past every size limit."""
     import bz2
 
-    body = bz2.compress(b'{"username": "alice", "password": "x"}')
+    body = bz2.compress(b'{"username": login_name("alice"), "password": "x"}')
 
     response = Client().generic("POST", LOGIN, body, content_type=f"application/json; charset={charset}")
 
@@ -202,7 +203,7 @@ def test_byte_codec_charsets_are_refused(charset: str, user: User) -> None:
 def test_non_json_number_constants_are_refused(constant: str, user: User) -> None:
     """Python's json accepts NaN/Infinity, which JSON does not define; a strict parser says 400."""
     response = APIClient().post(
-        LOGIN, f'{{"username": "alice", "password": {constant}}}', content_type="application/json"
+        LOGIN, f'{{"username": login_name("alice"), "password": {constant}}}', content_type="application/json"
     )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"

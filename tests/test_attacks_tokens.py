@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from django_apiauth.jwt.claims import is_number
 from django_apiauth.models import APIKey
 from tests.support.jwt_tokens import active_key, b64, forge, standard_claims
+from tests.support.users import create_user
 
 pytestmark = pytest.mark.django_db
 LIST = "/auth/api-keys/"
@@ -158,7 +159,7 @@ def staff_client(password: str) -> Callable[..., Client]:
     from django.contrib.auth.models import Permission
 
     def make(username: str, *codenames: str) -> Client:
-        member = User.objects.create_user(username, password=password, is_staff=True)
+        member = create_user(username, password=password, is_staff=True)
         member.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
         client = Client()
         client.force_login(member)
@@ -178,7 +179,7 @@ def _admin_add(client: Client, owner: User, scopes: str) -> Any:
 
 
 def test_non_superuser_cannot_create_a_key_for_a_superuser(key_clerk: Client, password: str) -> None:
-    root = User.objects.create_superuser("root", "root@example.com", password)
+    root = create_user("root", password, is_staff=True, is_superuser=True)
     response = _admin_add(key_clerk, root, "read")
     assert response.status_code == 200
     assert "Only superusers may create keys for staff members or superusers." in response.content.decode()
@@ -221,7 +222,7 @@ def test_change_form_cannot_widen_a_superusers_key(
     key_editor: Client, issue_key: Callable[..., Any], password: str, apiauth: Any
 ) -> None:
     apiauth(SCOPES={"read": {"grant": "anyone"}, "write": {"grant": "anyone"}})
-    root = User.objects.create_superuser("root", "root@example.com", password)
+    root = create_user("root", password, is_staff=True, is_superuser=True)
     key = issue_key(owner=root, scopes=["read"]).key
     response = _admin_change(key_editor, key, "read, write")
     assert "Only superusers may widen keys of staff members or superusers." in response.content.decode()

@@ -47,7 +47,7 @@ def test_a_good_registry_is_silent() -> None:
     rules = {
         "a": {"description": "", "grant": "anyone"},
         "b": {"description": "", "grant": "superuser"},
-        "c": {"description": "", "grant": "perm:auth.view_user"},
+        "c": {"description": "", "grant": "perm:auth.view_group"},
         "d": {"description": "", "grant": "group:auditors"},
         "e": {"grant": "tests.test_checks_scopes.always"},
     }

@@ -19,6 +19,7 @@ from django_apiauth.api_keys.service import IssuedKey
 from django_apiauth.views import oauth_endpoints, oauth_pages
 from django_apiauth.views.base import AppEndpoint
 from django_apiauth.views.jwks import JWKSView
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 KEYS = "/auth/api-keys/"
@@ -105,7 +106,9 @@ def test_anonymous_callers_get_json_401(method: str, path: str) -> None:
 def test_wrong_credentials_and_tokens_get_json_401(user: User, password: str) -> None:
     client = APIClient()
     assert_json_error(
-        client.post("/auth/login/", {"username": "alice", "password": "x"}, format="json"), 401, "invalid_grant"
+        client.post("/auth/login/", {"username": login_name("alice"), "password": "x"}, format="json"),
+        401,
+        "invalid_grant",
     )
     assert_json_error(client.post("/auth/refresh/", {"refresh_token": "nope"}, format="json"), 401, "invalid_grant")
     bearer = {"HTTP_AUTHORIZATION": "Bearer not.a.token"}
@@ -113,7 +116,7 @@ def test_wrong_credentials_and_tokens_get_json_401(user: User, password: str) ->
 
 
 def test_our_access_token_works_without_jwt_in_the_project_defaults(user: User, password: str) -> None:
-    login = APIClient().post("/auth/login/", {"username": "alice", "password": password}, format="json")
+    login = APIClient().post("/auth/login/", {"username": login_name("alice"), "password": password}, format="json")
     assert login.status_code == 200
     assert login["Cache-Control"] == "no-store"
     response = APIClient().get(KEYS, HTTP_AUTHORIZATION=f"Bearer {login.json()['access_token']}")

@@ -23,6 +23,7 @@ from django_apiauth.events import AuthEventRecord, EventType, record_event
 from django_apiauth.events.scrub import REDACTED, scrub_details
 from django_apiauth.models import AuthEvent
 from django_apiauth.signals import auth_event_recorded
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 rf = RequestFactory()
@@ -77,8 +78,8 @@ def test_log_line_is_one_json_object(caplog: pytest.LogCaptureFixture, user: Use
     assert len(lines) == 1
     data = json.loads(lines[0].getMessage())
     assert data["type"] == "login_failed"
-    assert data["user_id"] == user.pk
-    assert data["username"] == "alice"
+    assert data["user_id"] == (user.pk if isinstance(user.pk, int) else str(user.pk))
+    assert data["username"] == login_name("alice")
     assert data["client_ip"] == "198.51.100.4"
     assert data["details"] == {"reason": "bad_password"}
 

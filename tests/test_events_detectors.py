@@ -17,6 +17,7 @@ from django_apiauth.models.monitoring import KnownDevice
 from django_apiauth.monitoring import detectors, distinct, usage
 from django_apiauth.signals import suspicious_activity
 from django_apiauth.testing import override_apiauth
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,9 @@ def kinds() -> list[str]:
 
 
 def login(client: APIClient, username: str, password: str = "wrong", ip: str = "198.51.100.1", ua: str = "ua-1") -> Any:
-    return client.post("/auth/login/", {"username": username, "password": password}, REMOTE_ADDR=ip, HTTP_USER_AGENT=ua)
+    return client.post(
+        "/auth/login/", {"username": login_name(username), "password": password}, REMOTE_ADDR=ip, HTTP_USER_AGENT=ua
+    )
 
 
 def test_credential_stuffing(api_client: APIClient, apiauth: Callable[..., None], signals: list[Any]) -> None:

@@ -6,6 +6,8 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
+from tests.support.users import login_name
+
 pytestmark = pytest.mark.django_db
 
 
@@ -20,7 +22,7 @@ def test_whoami_reports_session_user(api_client: APIClient, user: User) -> None:
     api_client.force_login(user)
     response = api_client.get("/api/whoami/")
     assert response.status_code == 200
-    assert response.json() == {"user": "alice", "auth": "session", "scopes": []}
+    assert response.json() == {"user": login_name("alice"), "auth": "session", "scopes": []}
 
 
 def test_admin_is_served(api_client: APIClient) -> None:
@@ -73,7 +75,7 @@ def test_security_headers_present(api_client: APIClient) -> None:
 def test_csrf_failure_answers_json(db: None) -> None:
     from django.test import Client
 
-    response = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x", "password": "y"})
+    response = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": login_name("x"), "password": "y"})
     assert response.status_code == 403
     assert response.json()["error"] == "access_denied"
 

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from tests.support.users import login_name
+
 pytestmark = pytest.mark.django_db
 
 
@@ -37,7 +39,7 @@ def test_a_presented_credential_over_http_is_refused(api_client: APIClient, extr
 
 @pytest.mark.parametrize("path", ["/auth/login/", "/auth/refresh/", "/auth/logout/"])
 def test_credential_endpoints_over_http_are_refused(api_client: APIClient, path: str) -> None:
-    _assert_refused(api_client.post(path, {"username": "alice", "password": "x"}))
+    _assert_refused(api_client.post(path, {"username": login_name("alice"), "password": "x"}))
 
 
 def test_the_refresh_cookie_over_http_is_refused(api_client: APIClient) -> None:
@@ -69,20 +71,24 @@ def test_lookalike_hosts_are_not_loopback(api_client: APIClient, host: str, sett
 
 
 def test_secure_requests_pass(api_client: APIClient) -> None:
-    assert api_client.post("/auth/login/", {"username": "a", "password": "b"}, secure=True).status_code == 401
+    assert (
+        api_client.post("/auth/login/", {"username": login_name("a"), "password": "b"}, secure=True).status_code == 401
+    )
 
 
 def test_a_trusted_tls_proxy_header_counts_as_secure(api_client: APIClient, settings: Any) -> None:
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    response = api_client.post("/auth/login/", {"username": "a", "password": "b"}, HTTP_X_FORWARDED_PROTO="https")
+    response = api_client.post(
+        "/auth/login/", {"username": login_name("a"), "password": "b"}, HTTP_X_FORWARDED_PROTO="https"
+    )
     assert response.status_code == 401
 
 
 def test_debug_turns_the_requirement_off(api_client: APIClient, settings: Any) -> None:
     settings.DEBUG = True
-    assert api_client.post("/auth/login/", {"username": "a", "password": "b"}).status_code == 401
+    assert api_client.post("/auth/login/", {"username": login_name("a"), "password": "b"}).status_code == 401
 
 
 def test_the_setting_turns_the_requirement_off(api_client: APIClient, apiauth: Any) -> None:
     apiauth(REQUIRE_HTTPS=False)
-    assert api_client.post("/auth/login/", {"username": "a", "password": "b"}).status_code == 401
+    assert api_client.post("/auth/login/", {"username": login_name("a"), "password": "b"}).status_code == 401

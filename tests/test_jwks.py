@@ -14,6 +14,7 @@ from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import rotate
 from tests.support.jwt_tokens import active_key, issue_access_token
+from tests.support.users import create_user
 
 pytestmark = pytest.mark.django_db
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "k"}
@@ -91,7 +92,7 @@ def test_pyjwkclient_verifies_our_tokens_over_http(
 ) -> None:
     """An independent verifier, given only the example project's JWKS URL, accepts our tokens."""
     apiauth(JWT_ALGORITHM=algorithm)
-    user = User.objects.create_user("http-verifier", password="x")
+    user = create_user("http-verifier", password="x")
     issued = issue_access_token(user, scopes=["read"])
     client = pyjwt.PyJWKClient(f"{live_server.url}/.well-known/jwks.json", cache_jwk_set=False)
     signing_key = client.get_signing_key_from_jwt(issued.token)

@@ -78,8 +78,8 @@ def test_token_user_is_a_permissionless_user() -> None:
     assert not user.is_anonymous
     assert not user.is_staff
     assert not user.is_superuser
-    assert not user.has_perm("auth.view_user")
-    assert not user.has_perms(["auth.view_user"])
+    assert not user.has_perm("auth.view_group")
+    assert not user.has_perms(["auth.view_group"])
     assert not user.has_module_perms("auth")
     assert user == TokenUser({"sub": "42"})
     assert user != TokenUser({"sub": "43"})

@@ -25,6 +25,7 @@ from django_apiauth.signing_keys.material import new_signing_key
 from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import rotate
 from tests.support.jwt_tokens import active_key, forge, issue_access_token, standard_claims
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 ALGORITHMS = ["RS256", "ES256", "EdDSA"]
@@ -67,7 +68,7 @@ def test_the_jwt_layer_never_creates_keys_the_login_service_does(user: User, pas
     with pytest.raises(NoSigningKey):
         access.issue_access_token(user)
     assert not SigningKey.objects.exists()
-    login = APIClient().post("/auth/login/", {"username": "alice", "password": password}, format="json")
+    login = APIClient().post("/auth/login/", {"username": login_name("alice"), "password": password}, format="json")
     assert login.status_code == 200
     states = sorted(SigningKey.objects.values_list("state", flat=True))
     assert states == ["active", "next"]
@@ -76,7 +77,9 @@ def test_the_jwt_layer_never_creates_keys_the_login_service_does(user: User, pas
 
 def test_login_and_refresh_tokens_name_the_first_party_client(user: User, password: str) -> None:
     """RFC 9068 §2.2: ``client_id`` is required in every access token; the login endpoint is a first-party client."""
-    login = APIClient().post("/auth/login/", {"username": "alice", "password": password}, format="json").json()
+    login = (
+        APIClient().post("/auth/login/", {"username": login_name("alice"), "password": password}, format="json").json()
+    )
     refreshed = APIClient().post("/auth/refresh/", {"refresh_token": login["refresh_token"]}, format="json").json()
     for token in (login["access_token"], refreshed["access_token"]):
         assert verify_access_token(token)["client_id"] == FIRST_PARTY_CLIENT_ID

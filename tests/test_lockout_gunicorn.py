@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import User
 from django.db import connection
 
 from tests.support.redis_server import free_port
+from tests.support.users import create_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,7 +97,7 @@ def test_burst_hashes_exactly_n_and_the_owner_still_gets_in(server: tuple[str, P
     settings.PASSWORD_HASHERS = ["tests.support.hashers.CountingHasher"]
     base, log = server
     name = f"victim-{uuid.uuid4().hex[:8]}"
-    User.objects.create_user(name, password="the right one")
+    create_user(name, password="the right one")
     attacker = f"198.51.{uuid.uuid4().int % 200}.{uuid.uuid4().int % 200 + 1}"
 
     with ThreadPoolExecutor(max_workers=16) as pool:

@@ -17,6 +17,7 @@ from django_apiauth.models.events import AuthEvent, EventType
 from tests.support import hashers
 from tests.support.hashers import CountingHasher
 from tests.support.threads import run_in_threads
+from tests.support.users import create_user, login_name
 
 pytestmark = pytest.mark.django_db
 T0 = 1_800_000_000.0
@@ -37,13 +38,15 @@ def victim(make_victim: Callable[..., User]) -> User:
 @pytest.fixture
 def make_victim(db: None, password: str) -> Callable[..., User]:
     def make() -> User:
-        return User.objects.create_user("victim", "victim@example.com", password)
+        return create_user("victim", password)
 
     return make
 
 
 def attempt(client: APIClient, password: str = "wrong", username: str = "victim", ip: str = "198.51.100.7") -> Any:
-    return client.post("/auth/login/", {"username": username, "password": password}, format="json", REMOTE_ADDR=ip)
+    return client.post(
+        "/auth/login/", {"username": login_name(username), "password": password}, format="json", REMOTE_ADDR=ip
+    )
 
 
 def hashes() -> int:

@@ -13,6 +13,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from django_apiauth.models.events import AuthEvent, EventType
+from tests.support.users import create_user
 
 pytestmark = pytest.mark.django_db
 IP = "198.51.100.7"
@@ -89,7 +90,7 @@ def test_admin_action_is_for_superusers(admin_client: Client, password: str) -> 
         return [] if form is None else [name for name, _ in form.fields["action"].choices]
 
     assert "unlock" in actions(admin_client)
-    clerk = User.objects.create_user("clerk", password=password, is_staff=True)
+    clerk = create_user("clerk", password=password, is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="view_authevent"))
     staff = Client()
     staff.force_login(clerk)

@@ -16,6 +16,7 @@ from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.refresh import RefreshToken
 from django_apiauth.refresh.tokens import token_digest
 from tests.support.refresh_tokens import LOGIN, login, login_pair, only_family
+from tests.support.users import create_user, login_name
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def test_login_starts_a_family_bound_to_the_access_token(api_client: APIClient, 
 def test_login_records_ip_and_user_agent_of_the_session(api_client: APIClient, user: User) -> None:
     api_client.post(
         LOGIN,
-        {"username": "alice", "password": "correct horse battery staple"},
+        {"username": login_name("alice"), "password": "correct horse battery staple"},
         format="json",
         REMOTE_ADDR="203.0.113.7",
         HTTP_USER_AGENT="TestPhone/1.0",
@@ -72,20 +73,23 @@ def test_refresh_tokens_are_256_random_bits_and_unique(api_client: APIClient, us
 def _inactive(user: User) -> dict[str, str]:
     user.is_active = False
     user.save()
-    return {"username": "alice", "password": "correct horse battery staple"}
+    return {"username": login_name("alice"), "password": "correct horse battery staple"}
 
 
 FAILURES: dict[str, Callable[[User], dict[str, str]]] = {
-    "wrong password": lambda user: {"username": "alice", "password": "wrong password"},
-    "unknown user": lambda user: {"username": "no-such-user", "password": "wrong password"},
-    "unknown user, right password": lambda user: {"username": "bob", "password": "correct horse battery staple"},
+    "wrong password": lambda user: {"username": login_name("alice"), "password": "wrong password"},
+    "unknown user": lambda user: {"username": login_name("no-such-user"), "password": "wrong password"},
+    "unknown user, right password": lambda user: {
+        "username": login_name("bob"),
+        "password": "correct horse battery staple",
+    },
     "inactive user": _inactive,
 }
 
 
 @pytest.mark.parametrize("case", FAILURES)
 def test_every_login_failure_answers_the_same_bytes(api_client: APIClient, user: User, case: str) -> None:
-    reference = api_client.post(LOGIN, {"username": "alice", "password": "not it"}, format="json")
+    reference = api_client.post(LOGIN, {"username": login_name("alice"), "password": "not it"}, format="json")
 
     response = api_client.post(LOGIN, FAILURES[case](user), format="json")
 
@@ -112,7 +116,7 @@ class CountingHasher(MD5PasswordHasher):
 @override_settings(PASSWORD_HASHERS=["tests.test_login.CountingHasher"])
 @pytest.mark.parametrize("username", ["alice", "no-such-user"])
 def test_the_password_hasher_runs_once_for_known_and_unknown_users(api_client: APIClient, username: str) -> None:
-    User.objects.create_user("alice", password="correct horse battery staple")
+    create_user("alice", password="correct horse battery staple")
     CountingHasher.calls.clear()
 
     response = api_client.post(LOGIN, {"username": username, "password": "wrong"}, format="json")

@@ -22,6 +22,7 @@ from django_apiauth.models.mfa import BackupCodeDevice, TOTPDevice
 from django_apiauth.models.refresh import RefreshTokenFamily
 from tests.support.mfa import CONFIRM, MFA, TOTP, enrol, signed_in, start
 from tests.support.refresh_tokens import PASSWORD, bearer, login_pair
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 
@@ -70,14 +71,14 @@ def test_otpauth_uri_carries_the_issuer_as_label_prefix_and_parameter(user: User
     uri = urlsplit(body["otpauth_uri"])
     query = parse_qs(uri.query)
     assert (uri.scheme, uri.netloc) == ("otpauth", "totp")
-    assert unquote(uri.path) == "/Example Corp:alice"
+    assert unquote(uri.path) == f"/Example Corp:{login_name('alice')}"
     assert query["issuer"] == ["Example Corp"]
     assert query["secret"] == [body["secret"]]
     assert (query["algorithm"], query["digits"], query["period"]) == (["SHA1"], ["6"], ["30"])
     assert len(base64.b32decode(body["secret"])) == 20
     parsed = pyotp.parse_uri(body["otpauth_uri"])
     assert parsed.issuer == "Example Corp"
-    assert parsed.name == "alice"
+    assert parsed.name == login_name("alice")
 
 
 def label_of(user: Any) -> str:

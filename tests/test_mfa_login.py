@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in
 from rest_framework.test import APIClient
@@ -16,6 +17,7 @@ from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.mfa import MFAChallenge
 from tests.support.mfa import MFA, enrol, mfa_token, verify
 from tests.support.refresh_tokens import LOGIN, PASSWORD, bearer, login, login_pair, refresh
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 
@@ -219,12 +221,12 @@ def test_another_users_code_does_not_pass(enrolled: Any, make_other: Callable[[]
 
 def test_inactive_user_cannot_finish_the_step(enrolled: Any, user: User) -> None:
     token = mfa_token()
-    User.objects.filter(pk=user.pk).update(is_active=False)
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
     assert verify(token, enrolled.code()).status_code == 401
 
 
 def test_wrong_password_of_an_mfa_user_is_the_usual_401(enrolled: Any) -> None:
-    response = APIClient().post(LOGIN, {"username": "alice", "password": "wrong"}, format="json")
+    response = APIClient().post(LOGIN, {"username": login_name("alice"), "password": "wrong"}, format="json")
     assert response.status_code == 401
     assert "mfa_token" not in response.json()
 

@@ -24,6 +24,7 @@ from tests.support.oauth import (
     query_of,
     token_request,
 )
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 GRANT = {"grant_type": "client_credentials"}
@@ -113,7 +114,9 @@ def test_the_login_page_sends_a_signed_in_user_on(browser: Client, app: Any) -> 
 
 
 def test_the_login_form_refuses_a_foreign_next(app: Any) -> None:
-    response = Client().post("/auth/oauth/login/", {"next": "https://evil.example/", "username": "x", "password": "y"})
+    response = Client().post(
+        "/auth/oauth/login/", {"next": "https://evil.example/", "username": login_name("x"), "password": "y"}
+    )
     assert response.status_code == 400
     assert b"evil.example" not in response.content
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -17,6 +18,7 @@ from rest_framework.test import APIClient
 
 from django_apiauth.models.refresh import RefreshToken
 from tests.support.refresh_tokens import LOGIN, LOGOUT, REFRESH, login_pair, refresh
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 TEN_KB = "A" * 10_240
@@ -24,15 +26,15 @@ JSON = "application/json"
 
 RAW_BODIES: dict[str, tuple[str, str]] = {
     "malformed json": ("{not json", JSON),
-    "truncated json": ('{"username": "alice"', JSON),
+    "truncated json": ('{"username": login_name("alice")', JSON),
     "json array": ('["alice", "pw"]', JSON),
     "json string": ('"alice"', JSON),
     "json null": ("null", JSON),
     "json number": ("42", JSON),
-    "invalid utf-8": ('{"username": "\xff"}', JSON),
+    "invalid utf-8": ('{"username": login_name("\xff")}', JSON),
     "form encoded": ("username=alice&password=x", "application/x-www-form-urlencoded"),
     "plain text": ("hello", "text/plain"),
-    "oversized body": ('{"username": "' + "a" * 70_000 + '"}', JSON),
+    "oversized body": ('{"username": login_name("' + ")a" * 70_000 + '"}', JSON),
 }
 
 
@@ -55,19 +57,19 @@ def test_unparseable_bodies(path: str, case: str, user: User) -> None:
 
 LOGIN_BODIES: dict[str, dict[str, Any]] = {
     "empty object": {},
-    "missing password": {"username": "alice"},
+    "missing password": {"username": login_name("alice")},
     "missing username": {"password": "x"},
     "username number": {"username": 1, "password": "x"},
     "username list": {"username": ["alice"], "password": "x"},
     "username object": {"username": {"$ne": ""}, "password": "x"},
-    "password number": {"username": "alice", "password": 123},
-    "password bool": {"username": "alice", "password": True},
-    "password null": {"username": "alice", "password": None},
+    "password number": {"username": login_name("alice"), "password": 123},
+    "password bool": {"username": login_name("alice"), "password": True},
+    "password null": {"username": login_name("alice"), "password": None},
     "empty username": {"username": "", "password": "x"},
     "10 KB username": {"username": TEN_KB, "password": "x"},
-    "10 KB password": {"username": "alice", "password": TEN_KB},
-    "nul in username": {"username": "ali\x00ce", "password": "x"},
-    "lone surrogate in password": {"username": "alice", "password": "\ud800"},
+    "10 KB password": {"username": login_name("alice"), "password": TEN_KB},
+    "nul in username": {"username": login_name("ali\x00ce"), "password": "x"},
+    "lone surrogate in password": {"username": login_name("alice"), "password": "\ud800"},
 }
 
 
@@ -91,7 +93,7 @@ def _expired(client: APIClient) -> str:
 
 def _deactivated(client: APIClient) -> str:
     token = str(login_pair(client)["refresh_token"])
-    User.objects.update(is_active=False)
+    get_user_model().objects.update(is_active=False)
     return token
 
 

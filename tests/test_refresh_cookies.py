@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from django_apiauth.models.refresh import RefreshToken, RevocationReason
 from django_apiauth.refresh.tokens import token_digest
 from tests.support.refresh_tokens import LOGIN, LOGOUT, PASSWORD, REFRESH, login, only_family, refresh
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 CSRF = {"HTTP_X_REQUESTED_WITH": "fetch"}
@@ -132,7 +133,7 @@ def test_without_a_csrf_header_setting_an_allowed_origin_is_required(
 def test_login_from_a_foreign_origin_is_refused(api_client: APIClient, user: User) -> None:
     response = api_client.post(
         LOGIN,
-        {"username": "alice", "password": "correct horse battery staple"},
+        {"username": login_name("alice"), "password": "correct horse battery staple"},
         format="json",
         HTTP_ORIGIN="https://evil.example",
     )
@@ -185,7 +186,7 @@ def test_both_mode_accepts_a_cookie_familys_token_from_the_cookie(
 ) -> None:
     apiauth(REFRESH_TOKEN_TRANSPORT="both")
     response = api_client.post(
-        LOGIN, {"username": "alice", "password": PASSWORD, "refresh_transport": "cookie"}, format="json"
+        LOGIN, {"username": login_name("alice"), "password": PASSWORD, "refresh_transport": "cookie"}, format="json"
     )
     assert "refresh_token" not in response.json()
     cookie_token(response)

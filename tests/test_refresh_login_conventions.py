@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model, user_logged_in, user_login_faile
 from rest_framework.test import APIClient
 
 from tests.support.scopes import LOGIN, PASSWORD, login_as, username_field
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,9 @@ def test_email_field_login_with_a_custom_field_name(api_client: APIClient, user:
     user.save(update_fields=["email"])
 
     ok = api_client.post(LOGIN, {"email": "alice@example.com", "password": PASSWORD}, format="json")
-    both = api_client.post(LOGIN, {"email": "alice@example.com", "username": "x", "password": PASSWORD}, format="json")
+    both = api_client.post(
+        LOGIN, {"email": "alice@example.com", "username": login_name("x"), "password": PASSWORD}, format="json"
+    )
     missing = api_client.post(LOGIN, {"password": PASSWORD}, format="json")
 
     assert ok.status_code == 200

@@ -24,6 +24,7 @@ from django_apiauth.models.refresh import RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.revocation import check_session_not_revoked, is_session_revoked
 from tests.support.jwt_tokens import issue_access_token
 from tests.support.refresh_tokens import LOGOUT, LOGOUT_ALL, SESSIONS, bearer, login_pair, refresh
+from tests.support.users import create_user
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +207,7 @@ class TestAccountChanges:
 
     def test_a_hash_upgrade_at_login_is_not_a_password_change(self, api_client: APIClient, password: str) -> None:
         with override_settings(PASSWORD_HASHERS=["tests.test_refresh_revocation.OneIteration"]):
-            user = User.objects.create_user("carol", password=password)
+            user = create_user("carol", password=password)
             first = login_pair(api_client, "carol", password)
         with override_settings(PASSWORD_HASHERS=["tests.test_refresh_revocation.TwoIterations"]):
             login_pair(APIClient(), "carol", password)  # check_password re-hashes and saves

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import connections
 from django.utils import timezone
@@ -127,7 +128,7 @@ def test_absolute_lifetime_ends_the_family_however_often_it_is_refreshed(api_cli
 
 def test_a_deactivated_user_cannot_refresh(api_client: APIClient, user: User) -> None:
     token = login_pair(api_client)["refresh_token"]
-    User.objects.filter(pk=user.pk).update(is_active=False)  # no signal: the rotation itself checks
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)  # no signal: the rotation itself checks
 
     assert refresh(api_client, token).status_code == 401
 

@@ -12,13 +12,14 @@ from rest_framework.test import APIClient
 from django_apiauth.models.refresh import RefreshTokenFamily, RefreshTransport
 from tests.support.mfa import VERIFY, enrol
 from tests.support.refresh_tokens import LOGIN, PASSWORD, REFRESH, only_family, refresh
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 CSRF = {"HTTP_X_REQUESTED_WITH": "fetch"}
 
 
 def login_with(client: APIClient, **extra: Any) -> Any:
-    return client.post(LOGIN, {"username": "alice", "password": PASSWORD, **extra}, format="json")
+    return client.post(LOGIN, {"username": login_name("alice"), "password": PASSWORD, **extra}, format="json")
 
 
 def cookie_values(response: Any) -> set[str]:

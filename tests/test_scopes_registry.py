@@ -53,7 +53,7 @@ def test_groups(make_user: Callable[..., Any]) -> None:
     assert user_meets(boss, "group:auditors") is False  # a group says who one is, not how much one may do
     assert user_meets(boss, "staff")
     assert user_meets(boss, "superuser")
-    assert user_meets(boss, "perm:auth.view_user")
+    assert user_meets(boss, "perm:auth.view_group")
 
 
 def test_nobody_without_an_active_account_meets_any_rule(user: Any) -> None:
@@ -76,7 +76,7 @@ def test_a_user_without_groups_meets_no_group_rule() -> None:
         (None, "anyone"),
         ("is_staff", "staff"),
         ("is_superuser", "superuser"),
-        ("auth.view_user", "perm:auth.view_user"),
+        ("auth.view_group", "perm:auth.view_group"),
         ("staff", "staff"),
         ("group:ops", "group:ops"),
         ("perm:bad", None),

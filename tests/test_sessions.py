@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.models.refresh import RefreshTokenFamily, RevocationReason
 from tests.support.refresh_tokens import LOGOUT, LOGOUT_ALL, SESSIONS, bearer, login_pair, refresh
+from tests.support.users import create_user
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,7 @@ def test_logout_with_nothing_to_end_is_a_bad_request(api_client: APIClient, user
 
 
 def test_logout_all_revokes_every_family_of_the_user_only(api_client: APIClient, user: User) -> None:
-    User.objects.create_user("bob", password="bob password 123")
+    create_user("bob", password="bob password 123")
     pairs = [login_pair(APIClient()) for _ in range(3)]
     bobs = login_pair(APIClient(), "bob", "bob password 123")
 
@@ -101,7 +102,7 @@ def test_sessions_lists_live_families_and_marks_the_current_one(api_client: APIC
     login_pair(APIClient(REMOTE_ADDR="192.0.2.9", HTTP_USER_AGENT="Phone"))
     revoked = login_pair(APIClient())
     APIClient().post(LOGOUT, {"refresh_token": revoked["refresh_token"]}, format="json")
-    User.objects.create_user("bob", password="bob password 123")
+    create_user("bob", password="bob password 123")
     login_pair(APIClient(), "bob", "bob password 123")
 
     response = bearer(api_client, current["access_token"]).get(SESSIONS)
@@ -156,10 +157,10 @@ def test_delete_answers_404_for_sessions_that_are_not_yours_to_end(
     api_client: APIClient, user: User, kind: str
 ) -> None:
     current = login_pair(api_client)
-    User.objects.create_user("bob", password="bob password 123")
+    bobs_user = create_user("bob", password="bob password 123")
     bobs = login_pair(APIClient(), "bob", "bob password 123")
     target = {
-        "another user's": RefreshTokenFamily.objects.get(user__username="bob").sid,
+        "another user's": RefreshTokenFamily.objects.get(user=bobs_user).sid,
         "unknown": str(uuid.uuid4()),
         "not a uuid": "x" * 300,
         "already revoked": RefreshTokenFamily.objects.get(user=user).sid,

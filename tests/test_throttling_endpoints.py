@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.throttling.service import DEFAULT_RATES
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 T0 = 1_800_000_000.0
@@ -19,7 +20,7 @@ LOGIN = "/auth/login/"
 
 
 def login(client: APIClient, password: str = "wrong", **extra: Any) -> Any:
-    return client.post(LOGIN, {"username": "alice", "password": password}, format="json", **extra)
+    return client.post(LOGIN, {"username": login_name("alice"), "password": password}, format="json", **extra)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from django_apiauth import shared_cache
 from django_apiauth.exceptions import TemporarilyUnavailable
 from tests.support.redis_server import RedisServer, redis_server
+from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
 __all__ = ["redis_server"]
@@ -45,7 +46,7 @@ def server(
 
 
 def login(client: APIClient, password: str) -> Any:
-    return client.post("/auth/login/", {"username": "alice", "password": password}, format="json")
+    return client.post("/auth/login/", {"username": login_name("alice"), "password": password}, format="json")
 
 
 def test_outage_answers_per_policy_and_recovers(

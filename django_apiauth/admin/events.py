@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -45,13 +46,16 @@ class AuthEventAdmin(admin.ModelAdmin[AuthEvent]):
         ("created_at", admin.DateFieldListFilter),
         ("user", admin.RelatedOnlyFieldListFilter),
     )
-    search_fields = ("user__username", "client_ip")
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     actions = ["unlock"]
     readonly_fields = (
         "type", "created_at", "last_seen_at", "user", "client_ip", "user_agent", "details", "count",
     )  # fmt: skip
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        # The user model's own login field: a custom model (email as USERNAME_FIELD) has no ``username``.
+        return [f"user__{get_user_model().USERNAME_FIELD}", "client_ip"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

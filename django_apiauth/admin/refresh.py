@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -39,7 +40,6 @@ class RefreshTokenInline(admin.TabularInline[RefreshToken, RefreshTokenFamily]):
 class RefreshTokenFamilyAdmin(admin.ModelAdmin[RefreshTokenFamily]):
     list_display = ("public_id", "user", "state", "age", "idle_for", "absolute_expires_at", "ip_address")
     list_filter = ("revoked_reason", ("created_at", admin.DateFieldListFilter))
-    search_fields = ("user__username", "public_id", "ip_address")
     list_select_related = ("user",)
     readonly_fields = (
         "public_id", "user", "client_id", "scope", "created_at", "last_used_at", "absolute_expires_at",
@@ -47,6 +47,10 @@ class RefreshTokenFamilyAdmin(admin.ModelAdmin[RefreshTokenFamily]):
     )  # fmt: skip
     inlines = [RefreshTokenInline]
     actions = ["revoke_selected"]
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        # The user model's own login field: a custom model (email as USERNAME_FIELD) has no ``username``.
+        return [f"user__{get_user_model().USERNAME_FIELD}", "public_id", "ip_address"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -42,7 +43,8 @@ class AuthEventRecord:
 
     type: str
     timestamp: datetime
-    user_id: int | None = None
+    #: The user's primary key, of whatever type the user model has (int, UUID, str); ``None`` if anonymous.
+    user_id: Any = None
     username: str | None = None
     client_ip: str | None = None
     user_agent: str = ""
@@ -52,6 +54,8 @@ class AuthEventRecord:
     def as_log_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["timestamp"] = self.timestamp.isoformat()
+        if self.user_id is not None and not isinstance(self.user_id, int):
+            data["user_id"] = str(self.user_id)  # a UUID (or other) primary key, as JSON can carry it
         data["details"] = dict(self.details)
         return data
 
@@ -68,11 +72,13 @@ def build_record(
     if user is None and request is not None:
         user = getattr(request, "user", None)
     authenticated = bool(user is not None and getattr(user, "is_authenticated", False))
-    user_id = getattr(user, "pk", None) if authenticated else None
+    # Only a saved row of the user model is referenced: a ``TokenUser`` built from claims may name a user the
+    # database does not hold, and the foreign key would then fail the request's transaction.
+    user_id = user.pk if authenticated and isinstance(user, Model) else None
     return AuthEventRecord(
         type=str(event_type),
         timestamp=timezone.now(),
-        user_id=user_id if isinstance(user_id, int) else None,
+        user_id=user_id,
         username=user.get_username() if authenticated and hasattr(user, "get_username") else None,
         client_ip=get_client_ip(request) if request is not None else None,
         user_agent=user_agent_of(request),

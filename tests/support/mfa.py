@@ -10,6 +10,7 @@ import pyotp
 from rest_framework.test import APIClient
 
 from tests.support.refresh_tokens import PASSWORD, bearer, login_pair
+from tests.support.users import login_name
 
 MFA = "/auth/mfa/"
 TOTP = "/auth/mfa/totp/"
@@ -60,7 +61,7 @@ def enrol(username: str = "alice", *, steps: int = 0) -> Enrolled:
 
 
 def mfa_token(username: str = "alice", password: str = PASSWORD) -> str:
-    response = APIClient().post("/auth/login/", {"username": username, "password": password}, format="json")
+    response = APIClient().post("/auth/login/", {"username": login_name(username), "password": password}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["mfa_required"] is True

@@ -8,6 +8,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from django_apiauth.models.refresh import RefreshTokenFamily
+from tests.support.users import login_name
 
 LOGIN = "/auth/login/"
 REFRESH = "/auth/refresh/"
@@ -19,7 +20,7 @@ PASSWORD = "correct horse battery staple"  # the conftest ``password`` fixture's
 
 def login(client: APIClient, username: str = "alice", password: str = PASSWORD) -> Any:
     """Log in; returns the response (assert its status yourself when it may fail)."""
-    return client.post(LOGIN, {"username": username, "password": password}, format="json")
+    return client.post(LOGIN, {"username": login_name(username), "password": password}, format="json")
 
 
 def login_pair(client: APIClient, username: str = "alice", password: str = PASSWORD) -> dict[str, Any]:
