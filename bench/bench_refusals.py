@@ -26,6 +26,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.permissions import AllowAny
 
 from bench.harness import Result, baseline, factory, measure, view_with
+from django_apiauth.api_keys import cache as key_cache
 from django_apiauth.api_keys.format import generate_key
 from django_apiauth.api_keys.service import create_api_key
 from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
@@ -149,8 +150,10 @@ def api_key_rows(user: User) -> list[Result]:
     malformed = plaintext[:-1] + ("A" if plaintext[-1] != "A" else "B")
     view = view_with([APIKeyAuthentication], [AllowAny])
     header = "X-API-Key"
+    warm = scenario("API key valid, warm cache", view, {header: plaintext}, 200)
+    key_cache.clear()  # the warm run's row would otherwise serve the first second
     return [
-        scenario("API key valid, warm cache", view, {header: plaintext}, 200),
+        warm,
         scenario("API key valid, cache off", view, {header: plaintext}, 200, API_KEY_CACHE_TTL=0),
         scenario("API key malformed (bad checksum)", view, {header: malformed}, 401),
         scenario("API key unknown lookup id", view, {header: generate_key("apiauth").full}, 401),
