@@ -148,3 +148,10 @@ def test_asgi_handler_with_api_key_and_refusals(issue_key: Callable[..., Any]) -
     assert async_to_sync(client.get)("/admin/", headers={"X-API-Key": key}).status_code == 302
     # DRF views authenticate themselves: a session-only DRF view does not see the key
     assert async_to_sync(client.get)("/drf-session-only/", headers={"X-API-Key": key}).status_code == 403
+
+
+@pytestmark_urls
+def test_asgi_handler_auser_returns_the_credentials_user(user: User) -> None:
+    token = issue_access_token(user).token
+    answer = async_to_sync(AsyncClient().get)("/awhoever/", headers={"Authorization": f"Bearer {token}"})
+    assert answer.json() == {"user": user.get_username()}
