@@ -227,8 +227,15 @@ def test_unknown_and_missing_grant_type(app: Any) -> None:
     assert "grant_type" in missing.json()["error_description"]
 
 
-def test_get_is_not_allowed() -> None:
-    assert Client().get("/auth/oauth/token/").status_code == 405
+@pytest.mark.parametrize("path", ["/auth/oauth/token/", "/auth/oauth/revoke/", "/auth/oauth/introspect/"])
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete", "options"])
+def test_other_methods_answer_a_json_405_naming_post(path: str, method: str) -> None:
+    response = getattr(Client(), method)(path)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "method_not_allowed"
+    assert response["Cache-Control"] == "no-store"
 
 
 def test_grant_not_registered_for_the_client_is_unauthorized_client() -> None:

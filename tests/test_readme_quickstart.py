@@ -107,14 +107,16 @@ def _serve(project: Path, env: dict[str, str], sock: socket.socket, log: Path) -
     return Server(origin(sock), process, log)
 
 
-def _login_over_http(server: Server) -> requests.Response:
-    """The first request waits for the worker to boot; the kernel queues it on the listening socket."""
+def _login_over_http(server: Server) -> tuple[requests.Response, requests.Response]:
+    """The login, then the OAuth metadata document. The first request waits for the worker to boot; the kernel
+    queues it on the listening socket."""
     try:
-        return requests.post(
+        login = requests.post(
             f"{server.url}/auth/login/",
             json={"username": "reader", "password": "a long readme password"},
             timeout=STARTUP_TIMEOUT,
         )
+        return login, requests.get(f"{server.url}/.well-known/oauth-authorization-server", timeout=STARTUP_TIMEOUT)
     finally:
         server.process.terminate()
         try:
@@ -127,11 +129,13 @@ def _login_over_http(server: Server) -> requests.Response:
 def _assert_project_works(project: Path, env: dict[str, str], sock: socket.socket, log: Path) -> dict[str, object]:
     _run(["manage.py", "check", "--fail-level", "ERROR"], project, env)
     facts = _project_facts(project, env)
-    response = _login_over_http(_serve(project, env, sock, log))
+    response, metadata = _login_over_http(_serve(project, env, sock, log))
     assert response.status_code == 200, f"{response.text}\n{log.read_text()}"
     body = response.json()
     assert body["token_type"] == "Bearer"
     assert body["access_token"].count(".") == 2
+    assert metadata.status_code == 200, metadata.text
+    assert metadata.json()["token_endpoint"].endswith("/auth/oauth/token/")
     return facts
 
 

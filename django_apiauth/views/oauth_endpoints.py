@@ -81,6 +81,11 @@ class ClientEndpoint(View):
         response = refusal if refusal is not None else super().dispatch(request, *args, **kwargs)
         return apply_rate_limit_headers(request, response)
 
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """A JSON 405 like every other refusal of the app, not Django's empty ``text/html`` one."""
+        allowed = ", ".join(name.upper() for name in self.http_method_names)
+        return error_response("method_not_allowed", f"This endpoint accepts {allowed} only.", 405, {"Allow": allowed})
+
     def throttle(self, request: HttpRequest) -> HttpResponse | None:
         """The 429 answer when the client's network is over the rate, else ``None``."""
         rate = throttling.rate_for(self.throttle_scope)
