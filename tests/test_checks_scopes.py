@@ -49,7 +49,7 @@ def test_a_good_registry_is_silent() -> None:
         "b": {"description": "", "grant": "superuser"},
         "c": {"description": "", "grant": "perm:auth.view_group"},
         "d": {"description": "", "grant": "group:auditors"},
-        "e": {"grant": "tests.test_checks_scopes.always"},
+        "e": {"grant": f"{__name__}.always"},
     }
     assert not _ids({"SCOPES": rules}) & SCOPE_IDS
 
