@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -44,12 +45,16 @@ class AppEndpoint(APIView):
       key: keys are for machines, and a leaked (even read-only) key must not read a user's sessions, mint
       keys or log the user out.
 
-    Anything else about the project's DRF settings (exception handler, parsers, renderers) is ignored.
+    Anything else about the project's DRF settings (exception handler, parsers, renderers, content negotiation,
+    versioning) is ignored: the app's endpoints are not part of the project's versioned API, and a
+    policy meant for it must not make a client's login answer 406.
     """
 
     credentials: ClassVar[Credentials] = "user"
     parser_classes = [StrictJSONParser]
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = DefaultContentNegotiation
+    versioning_class = None
     permission_classes = [IsAuthenticated]
     throttle_classes: list[Any] = [SessionsRateThrottle]
 
