@@ -8,8 +8,8 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from django_apiauth.jwt.access import issue_access_token
+from tests.support.threads import run_in_threads
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCURRENT = 12
@@ -67,8 +68,11 @@ def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _concurrently(call: Callable[[], tuple[int, dict[str, Any], str]]) -> list[tuple[int, dict[str, Any], str]]:
-    with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
-        return list(pool.map(lambda _: call(), range(CONCURRENT)))
+    """``call``'s answer from each of ``CONCURRENT`` threads released together (a raised error fails here)."""
+    answers = run_in_threads(CONCURRENT, call)
+    assert len(answers) == CONCURRENT, answers
+    assert all(isinstance(answer, tuple) for answer in answers), answers
+    return answers
 
 
 def test_asgi_valid_jwt(asgi_server: Server) -> None:
@@ -104,9 +108,17 @@ def test_asgi_mixed_concurrent_requests(asgi_server: Server) -> None:
         ({}, 401),
         ({"Authorization": "Bearer not.a.jwt"}, 401),
     ] * 4
-    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
-        statuses = list(pool.map(lambda case: asgi_server.get("/async/", case[0])[0], cases))
-    assert statuses == [expected for _, expected in cases]
+    pending = iter(cases)
+    take = threading.Lock()
+
+    def one_case() -> tuple[int, int]:
+        with take:
+            headers, expected = next(pending)
+        return expected, asgi_server.get("/async/", headers)[0]
+
+    answers = run_in_threads(len(cases), one_case)
+    assert len(answers) == len(cases)
+    assert all(isinstance(answer, tuple) and answer[0] == answer[1] for answer in answers), answers
 
 
 # --- the same view under WSGI -------------------------------------------------------------------------------

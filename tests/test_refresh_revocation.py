@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -24,6 +23,7 @@ from django_apiauth.models.refresh import RefreshTokenFamily, RevocationReason
 from django_apiauth.refresh.revocation import check_session_not_revoked, is_session_revoked
 from tests.support.jwt_tokens import issue_access_token
 from tests.support.refresh_tokens import LOGOUT, LOGOUT_ALL, SESSIONS, bearer, login_pair, refresh
+from tests.support.threads import run_in_threads
 from tests.support.users import create_user
 
 pytestmark = pytest.mark.django_db
@@ -145,17 +145,13 @@ def test_a_revocation_is_visible_to_another_connection_at_once(
     pair = login_pair(api_client)
     sid = verify_access_token(pair["access_token"])["sid"]
     main = caches["default"]
-    seen: list[tuple[bool, bool]] = []
 
-    def other_process_view() -> None:  # a thread gets its own cache client, like another worker
-        seen.append((caches["default"] is not main, is_session_revoked(sid)))
+    def other_process_view() -> tuple[bool, bool]:  # a thread gets its own cache client, like another worker
+        return caches["default"] is not main, is_session_revoked(sid)
 
     api_client.post(LOGOUT, {"refresh_token": pair["refresh_token"]}, format="json")
-    reader = threading.Thread(target=other_process_view)
-    reader.start()
-    reader.join()
 
-    assert seen == [(True, True)]
+    assert run_in_threads(1, other_process_view) == [(True, True)]
     ttl = cache.ttl(f"apiauth:session:{sid}")  # type: ignore[attr-defined]
     assert timedelta(days=3) < timedelta(seconds=ttl) <= timedelta(days=3, seconds=62)
 
