@@ -22,7 +22,7 @@ from tests.support.users import create_user
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/apiauth/apikey/"
-KEY_PATTERN = re.compile(r"apiauth_[0-9A-Za-z]{12}_[0-9A-Za-z]{49}")
+KEY_PATTERN = re.compile(r"apiauth_[0-9A-Za-z]{12}(?:[0-9A-Za-z]{4})?_[0-9A-Za-z]{49}")
 
 
 def add(client: Client, owner: User, **fields: Any) -> Any:

@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 
 from django_apiauth.api_keys import cache as key_cache
 from django_apiauth.api_keys.hashing import derived_pepper, hash_secret
+from django_apiauth.api_keys.lookup_ids import usable_keys_tagged_with
 from django_apiauth.api_keys.service import IssuedKey, revoke_api_key, rotate_api_key
 from django_apiauth.models import APIKey, AuthEvent
 
@@ -268,9 +269,32 @@ def test_fallback_pepper_verifies_and_rehashes_once(
     assert get(api_client, issued.plaintext) == 200
     stored = APIKey.objects.get(pk=issued.key.pk)
     assert stored.secret_hash != issued.key.secret_hash
-    apiauth(API_KEY_PEPPER_FALLBACKS=[])
+    assert stored.secret_hash == hash_secret(stored.lookup_id, issued.plaintext.split("_")[2][:-6])
     key_cache.clear()
     assert get(api_client, issued.plaintext) == 200
+
+
+def test_a_key_needs_the_pepper_its_lookup_id_was_tagged_under(
+    api_client: APIClient, issue_key: Callable[..., IssuedKey], apiauth: Any
+) -> None:
+    """The lookup id's tag cannot be re-made once the key is out: its pepper stays a fallback until the key
+    ends, and ``usable_keys_tagged_with`` says when that is."""
+    from django.conf import settings
+
+    old_pepper = settings.APIAUTH["API_KEY_PEPPER"]
+    issued = issue_key()
+    apiauth(API_KEY_PEPPER="the-new-pepper-of-at-least-32-characters", API_KEY_PEPPER_FALLBACKS=[old_pepper])
+    newer = issue_key(name="newer")
+    assert get(api_client, issued.plaintext) == 200  # re-hashed under the new pepper
+    assert usable_keys_tagged_with(old_pepper) == 1
+    apiauth(API_KEY_PEPPER_FALLBACKS=[])
+    key_cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        assert get(api_client, issued.plaintext) == 401
+    assert key_queries(ctx, "SELECT") == []  # refused by its tag alone
+    assert get(api_client, newer.plaintext) == 200
+    revoke_api_key(issued.key.pk)
+    assert usable_keys_tagged_with(old_pepper) == 0
 
 
 def test_without_a_pepper_the_secret_key_derives_one(
@@ -291,8 +315,12 @@ def test_moving_from_the_derived_pepper_to_an_explicit_one(
 ) -> None:
     apiauth(API_KEY_PEPPER=None)
     issued = issue_key()
-    apiauth(API_KEY_PEPPER="an-explicit-pepper-of-at-least-32-chars", API_KEY_PEPPER_FALLBACKS=[derived_pepper()])
+    derived = derived_pepper()
+    apiauth(API_KEY_PEPPER="an-explicit-pepper-of-at-least-32-chars", API_KEY_PEPPER_FALLBACKS=[derived])
     assert get(api_client, issued.plaintext) == 200
-    apiauth(API_KEY_PEPPER_FALLBACKS=[])
     key_cache.clear()
     assert get(api_client, issued.plaintext) == 200  # re-hashed under the explicit pepper on first use
+    assert APIKey.objects.get(pk=issued.key.pk).secret_hash == hash_secret(
+        issued.key.lookup_id, issued.plaintext.split("_")[2][:-6]
+    )
+    assert usable_keys_tagged_with(derived) == 1

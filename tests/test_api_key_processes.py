@@ -15,9 +15,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
-from django_apiauth.api_keys.format import generate_key
+from django_apiauth.api_keys.format import LEGACY_LOOKUP_ID_LENGTH, SECRET_LENGTH, ParsedKey, generate_key
 from django_apiauth.api_keys.hashing import hash_secret
+from django_apiauth.api_keys.lookup_ids import new_lookup_id
 from django_apiauth.api_keys.service import create_api_key, revoke_api_key, rotate_api_key
+from django_apiauth.crypto.base62 import random_string
 from django_apiauth.models import APIKey
 from tests.support.users import create_user
 
@@ -90,7 +92,7 @@ def test_rotation_is_seen_by_another_process_at_once(worker: Worker, owner: User
 def test_a_key_created_elsewhere_is_accepted_within_one_second_despite_the_unknown_id_memory(
     worker: Worker, owner: User
 ) -> None:
-    key = generate_key("apiauth")
+    key = generate_key("apiauth", new_lookup_id())
     assert worker.auth(key.full) == ("unknown_key", 1)
     assert worker.auth(key.full) == ("unknown_key", 0)  # the worker now remembers the id as unknown
     APIKey.objects.create(  # in this process: the worker is not told
@@ -114,3 +116,18 @@ def test_wrong_secrets_for_a_key_cost_one_query_then_none(worker: Worker, owner:
     worker.send(op="advance", seconds=1.0)
     assert worker.auth(wrong[1]) == ("invalid_secret", 1)  # the row expired: the refusal reloads it once
     assert worker.auth(issued.plaintext) == ("revoked", 0)
+
+
+def test_an_untagged_key_created_elsewhere_is_accepted_within_one_second(worker: Worker, owner: User) -> None:
+    """A release before lookup-id tags (during a rolling upgrade) may still create a 12-character lookup id;
+    the worker's "no such keys" answer lasts at most the TTL."""
+    key = ParsedKey("apiauth", random_string(LEGACY_LOOKUP_ID_LENGTH), random_string(SECRET_LENGTH))
+    assert worker.auth(key.full) == ("unknown_key", 1)  # is any untagged key usable? no
+    assert worker.auth(key.full) == ("unknown_key", 0)
+    APIKey.objects.create(
+        name="old", owner=owner, lookup_id=key.lookup_id, secret_hash=hash_secret(key.lookup_id, key.secret)
+    )
+    worker.send(op="advance", seconds=0.999)
+    assert worker.auth(key.full) == ("unknown_key", 0)  # stale, but within the bound
+    worker.send(op="advance", seconds=0.001)
+    assert worker.auth(key.full) == ("accepted", 3)  # any untagged key? yes; the SELECT; last_used_at

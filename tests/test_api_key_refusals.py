@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from django_apiauth.api_keys import cache as key_cache
+from django_apiauth.api_keys import lookup_ids
 from django_apiauth.api_keys.format import LOOKUP_ID_LENGTH, generate_key
 from django_apiauth.api_keys.service import IssuedKey
 from django_apiauth.crypto.base62 import random_string
@@ -52,8 +53,29 @@ def status_and_queries(client: APIClient, key: str) -> tuple[int, int]:
     return status, sum("apiauth_apikey" in q["sql"] for q in ctx.captured_queries)
 
 
-def test_a_repeated_unknown_lookup_id_costs_one_query_then_none(api_client: APIClient, clock: FakeClock) -> None:
-    unknown = generate_key("apiauth").full
+def test_a_made_up_lookup_id_is_refused_without_a_query_or_a_memory(api_client: APIClient) -> None:
+    """Its tag is wrong: no key can have it, so neither the database nor the unknown-id memory is asked."""
+    made_up = generate_key("apiauth").full
+    response = api_client.get(WHOAMI, HTTP_X_API_KEY=made_up)
+    assert (response.status_code, response.json()["error"]) == (401, "invalid_token")
+    assert [status_and_queries(api_client, generate_key("apiauth").full) for _ in range(3)] == [(401, 0)] * 3
+    assert len(key_cache.unknown_lookup_ids) == 0
+
+
+def test_a_tag_made_under_a_fallback_pepper_still_finds_its_key(
+    api_client: APIClient, issue_key: Callable[..., IssuedKey], apiauth: Callable[..., None]
+) -> None:
+    from django.conf import settings
+
+    issued = issue_key()
+    apiauth(API_KEY_PEPPER="q" * 40, API_KEY_PEPPER_FALLBACKS=[settings.APIAUTH["API_KEY_PEPPER"]])
+    assert status_and_queries(api_client, issued.plaintext)[0] == 200
+    assert status_and_queries(api_client, generate_key("apiauth").full) == (401, 0)
+
+
+def test_a_repeated_unknown_tagged_lookup_id_costs_one_query_then_none(api_client: APIClient, clock: FakeClock) -> None:
+    """An id with a right tag but no row (made with the server's key, never saved) is looked up once."""
+    unknown = generate_key("apiauth", lookup_ids.new_lookup_id()).full
     assert status_and_queries(api_client, unknown)[0] == 401
     assert [status_and_queries(api_client, unknown) for _ in range(3)] == [(401, 0)] * 3
     clock.now += 1.0  # the database's answer is at most API_KEY_CACHE_TTL old
@@ -83,7 +105,7 @@ def test_creating_a_key_in_this_process_forgets_its_id_at_once(
 
 
 def test_refusals_are_still_recorded_and_explained(api_client: APIClient) -> None:
-    unknown = generate_key("apiauth").full
+    unknown = generate_key("apiauth", lookup_ids.new_lookup_id()).full
     for _ in range(2):
         response = api_client.get(WHOAMI, HTTP_X_API_KEY=unknown)
         assert (response.status_code, response.json()["error"]) == (401, "invalid_token")

@@ -3,8 +3,9 @@
 Cost budget: a malformed key is refused by :func:`try_parse_key` alone (no query, no cache, no event); a valid
 key costs one HMAC and a per-process cache hit, or one indexed query with the owner joined when the cache is
 cold; ``last_used_at`` is written at most once per ``API_KEY_LAST_USED_INTERVAL`` per key. A refused
-well-formed key costs no more: an unknown lookup id or a repeated wrong secret is answered from the
-per-process memory (see ``cache.py``), plus one call to the network's failure counter.
+well-formed key costs no more: a made-up lookup id is refused by its tag (``lookup_ids.py``: one HMAC), a
+repeated wrong secret from the per-process memory (see ``cache.py``), and the refusal is counted in this
+process and pushed to the network's failure counter in batches (``lockout.batched``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.utils import timezone
 
-from django_apiauth.api_keys import cache
+from django_apiauth.api_keys import cache, lookup_ids
 from django_apiauth.api_keys.cache import AuthenticatedKey, KeyRow
 from django_apiauth.api_keys.exceptions import APIKeyRejected
 from django_apiauth.api_keys.format import ParsedKey, try_parse_key
@@ -69,13 +70,14 @@ def _from_database(
 ) -> KeyRow:
     """The row that verifies ``parsed``, loaded from the database, or a refusal.
 
-    The per-process memory answers first when it already knows the database's answer: a lookup id the
-    database did not know, or a wrong secret against a row that was itself loaded to check a wrong secret.
+    A lookup id no key can have (its tag is wrong) is refused without a query. The per-process memory answers
+    next when it already knows the database's answer: a lookup id the database did not know, or a wrong
+    secret against a row that was itself loaded to check a wrong secret.
     Otherwise a cached row that refuses is re-checked once (the secret may have been rotated a moment ago
     elsewhere), after the network's brute-force counter allows the query.
     """
     lookup_id = parsed.lookup_id
-    if cached is None and cache.is_known_unknown(lookup_id):
+    if cached is None and (not lookup_ids.may_exist(lookup_id) or cache.is_known_unknown(lookup_id)):
         _reject("unknown_key", request, via_query_param, lookup_id=lookup_id)
     if cached is not None and cached.rechecked:
         _reject("invalid_secret", request, via_query_param, lookup_id=lookup_id, key_id=cached.id)

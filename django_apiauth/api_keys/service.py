@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from django_apiauth.api_keys import cache
+from django_apiauth.api_keys import cache, lookup_ids
 from django_apiauth.api_keys.exceptions import APIKeyNotFound, APIKeyNotUsable
 from django_apiauth.api_keys.format import generate_key
 from django_apiauth.api_keys.hashing import hash_secret
@@ -106,7 +106,7 @@ def _insert_key(
     *, name: str, scopes: list[str], now: datetime, expires_at: datetime | None, owner: Any = None, service: str = ""
 ) -> IssuedKey:
     """The one place a key row is born: a fresh secret, only its keyed hash stored."""
-    parsed = generate_key(apiauth_settings.API_KEY_PREFIX)
+    parsed = generate_key(apiauth_settings.API_KEY_PREFIX, lookup_ids.new_lookup_id())
     key = APIKey.objects.create(
         name=name,
         owner=owner,

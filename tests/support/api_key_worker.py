@@ -2,8 +2,8 @@
 
 Protocol: one JSON object per line on stdin (``{"op": "auth", "key": ...}`` or ``{"op": "advance", "seconds":
 ...}``), one JSON answer per line on stdout; ``queries`` counts those on the key table (event rows are not
-the key check's). Its key caches (rows and unknown ids) run on a clock moved only by ``advance``, so the
-staleness bound is tested exactly and without sleeping.
+the key check's). Its key caches (rows, unknown ids, whether untagged keys exist) run on a clock moved only by
+``advance``, so the staleness bound is tested exactly and without sleeping.
 """
 
 from __future__ import annotations
@@ -22,12 +22,16 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from django_apiauth.api_keys import cache
+    from django_apiauth.api_keys import cache, lookup_ids
     from django_apiauth.api_keys.authenticate import authenticate_api_key
     from django_apiauth.api_keys.exceptions import APIKeyRejected
 
     now = [1000.0]
-    cache.verified_keys.clock = cache.unknown_lookup_ids.clock = lambda: now[0]
+
+    def clock() -> float:
+        return now[0]
+
+    cache.verified_keys.clock = cache.unknown_lookup_ids.clock = lookup_ids.legacy_keys_present.clock = clock
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         command: dict[str, Any] = json.loads(line)
