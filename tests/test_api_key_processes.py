@@ -21,6 +21,7 @@ from django_apiauth.api_keys.lookup_ids import new_lookup_id
 from django_apiauth.api_keys.service import create_api_key, revoke_api_key, rotate_api_key
 from django_apiauth.crypto.base62 import random_string
 from django_apiauth.models import APIKey
+from django_apiauth.models.events import AuthEvent, EventType
 from tests.support.users import create_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -38,6 +39,12 @@ class Worker:
         self.process.stdin.flush()
         answer: dict[str, Any] = json.loads(self.process.stdout.readline())
         return answer
+
+    def stop(self) -> None:
+        """Close its input: the worker leaves its loop and exits as a server's worker does on shutdown."""
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        assert self.process.wait(timeout=30) == 0
 
     def auth(self, key: str) -> tuple[str, int]:
         answer = self.send(op="auth", key=key)
@@ -131,3 +138,13 @@ def test_an_untagged_key_created_elsewhere_is_accepted_within_one_second(worker:
     assert worker.auth(key.full) == ("unknown_key", 0)  # stale, but within the bound
     worker.send(op="advance", seconds=0.001)
     assert worker.auth(key.full) == ("accepted", 3)  # any untagged key? yes; the SELECT; last_used_at
+
+
+def test_a_worker_that_exits_leaves_exact_event_counts(worker: Worker) -> None:
+    """What a process counted in memory reaches the row when it exits normally (its exit hook pushes it)."""
+    for _ in range(100):
+        assert worker.auth(generate_key("apiauth").full) == ("unknown_key", 0)
+    # Pushed at each power of two so far (per aggregation window, should the run straddle two).
+    worker.stop()
+    rows = AuthEvent.objects.filter(type=EventType.API_KEY_REJECTED)
+    assert sum(rows.values_list("count", flat=True)) == 100

@@ -8,7 +8,7 @@ one to this process's pending count. Pending counts are pushed to the shared cou
 row, when they reach a power of two (so a flood's row keeps growing while it lasts, with a logarithmic number
 of writes) and when the window is over: the first aggregated event of a later window, of any type and source,
 pushes every earlier window's tail, however many windows were skipped in between. :func:`flush` pushes
-everything at once (tests, shutdown hooks).
+everything at once (tests); at interpreter exit it runs by itself, for at most ``EXIT_FLUSH_SECONDS``.
 
 The pending map is bounded by :data:`MAX_PENDING` entries; making room pushes the oldest entry first, so a
 flood from many sources costs more writes but never loses a count.
@@ -16,7 +16,11 @@ flood from many sources costs more writes but never loses a count.
 
 from __future__ import annotations
 
+import atexit
+import logging
+import math
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +33,9 @@ from django_apiauth.localcache import register, register_memo
 
 #: Windows (type, source, window number) a process may hold counts for before it pushes the oldest early.
 MAX_PENDING = 10_000
+#: How long a process's exit may spend pushing pending counts.
+EXIT_FLUSH_SECONDS = 2.0
+logger = logging.getLogger("django_apiauth.events")
 
 AggregationKey = tuple[str, str, int]
 
@@ -92,13 +99,17 @@ class PendingCounts:
         for entry in ended:
             _push_rest(entry)
 
-    def flush(self) -> None:
-        """Push every pending count now."""
+    def flush(self, deadline: float = math.inf) -> int:
+        """Push every pending count now, until ``time.monotonic()`` passes ``deadline``; returns how many
+        windows' counts were left unpushed (and dropped)."""
         with self._lock:
             ended = list(self._data.values())
             self._data.clear()
-        for entry in ended:
+        for index, entry in enumerate(ended):
+            if time.monotonic() > deadline:
+                return len(ended) - index
             _push_rest(entry)
+        return 0
 
     def clear(self) -> None:
         """Forget pending counts without pushing them (what ``clear_caches`` does between tests)."""
@@ -126,13 +137,29 @@ def flush() -> None:
     pending.flush()
 
 
+def _flush_at_exit() -> None:
+    """At interpreter exit (a worker's graceful shutdown), push this process's tails so the rows' counts stay
+    exact, for at most ``EXIT_FLUSH_SECONDS`` (each window costs a shared-cache call and an UPDATE); a process
+    killed without exiting loses its tails, at most what it counted since the last power of two per window."""
+    try:
+        left = pending.flush(time.monotonic() + EXIT_FLUSH_SECONDS)
+    except Exception:
+        logger.exception("could not push pending event counts at exit")
+        return
+    if left:
+        logger.warning("%d windows' pending event counts were not pushed at exit", left)
+
+
+atexit.register(_flush_at_exit)
+
+
 pending = PendingCounts()
 register(
     "events.pending_counts",
     pending,
     size=f"{MAX_PENDING:,} windows (type, source, window); the oldest is pushed to make room",
     staleness="counts reach the row at each power of two and in full with this process's first aggregated "
-    "event of a later `EVENT_AGGREGATION_WINDOW` (or `events.aggregation.flush()`)",
+    "event of a later `EVENT_AGGREGATION_WINDOW` (or `events.aggregation.flush()`, or at process exit)",
 )
 
 

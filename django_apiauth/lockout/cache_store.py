@@ -23,7 +23,10 @@ class CacheStore:
     def __init__(self, cache: BaseCache) -> None:
         self.cache = cache
 
-    def reserve(self, entries: Sequence[Counter | Networks], timing: Timing, *, reserve: bool) -> Verdict:
+    def reserve(
+        self, entries: Sequence[Counter | Networks], timing: Timing, *, reserve: bool, amount: int = 1
+    ) -> Verdict:
+        """As ``RedisStore.reserve``: check the wait, then add ``amount`` failures to every counter."""
         now = int(time.time() * 1000)
         state = [self._read(entry) for entry in entries]
         until = max(
@@ -37,9 +40,9 @@ class CacheStore:
         counts: list[int] = []
         for entry, (n, _) in zip(entries, state, strict=True):
             if isinstance(entry, Counter):
-                count = self._take(entry, n, now, timing)
+                count = self._take(entry, n, now, timing, amount)
                 if count is None:
-                    self._give_back([c for c, _ in taken])
+                    self._give_back([c for c, _ in taken], amount)
                     return Verdict(False, timing.wait_ms(0), tuple(n for n, _ in state))
                 taken.append((entry, count))
                 counts.append(count)
@@ -60,20 +63,20 @@ class CacheStore:
             return last + timing.wait_ms(count - entry.threshold) if count >= entry.threshold else 0
         return last + timing.wait_ms(count - entry.threshold - 1) if count > entry.threshold else 0
 
-    def _take(self, entry: Counter, seen: int, now: int, timing: Timing) -> int | None:
-        """Take a slot; ``None`` when a concurrent attempt took the last free one first."""
+    def _take(self, entry: Counter, seen: int, now: int, timing: Timing, amount: int = 1) -> int | None:
+        """Take ``amount`` slots; ``None`` when a concurrent attempt took the last free one first."""
         name = entry.key + ":n"
         ttl = (timing.window_ms + timing.max_ms) // 1000 + 1
-        if self.cache.add(name, 1, ttl):
-            count = 1
+        if self.cache.add(name, amount, ttl):
+            count = amount
         else:
             try:
-                count = int(self.cache.incr(name))
+                count = int(self.cache.incr(name, amount))
             except ValueError:  # pragma: no cover - expired between add and incr: a counter a window old
-                self.cache.set(name, 1, ttl)
-                count = 1
-        if count > entry.threshold and count != seen + 1:
-            self._give_back([entry])
+                self.cache.set(name, amount, ttl)
+                count = amount
+        if count > entry.threshold and count != seen + amount:
+            self._give_back([entry], amount)
             return None
         # Forgotten a window after the wait this failure starts, as on Redis.
         wait = timing.wait_ms(count - entry.threshold) if count >= entry.threshold else 0
@@ -82,11 +85,11 @@ class CacheStore:
         self.cache.set(entry.key + ":t", now, ttl)
         return count
 
-    def _give_back(self, entries: Sequence[Counter]) -> None:
+    def _give_back(self, entries: Sequence[Counter], amount: int = 1) -> None:
         for entry in entries:
             # A counter that expired meanwhile has nothing to give back.
             with contextlib.suppress(ValueError):
-                self.cache.decr(entry.key + ":n")
+                self.cache.decr(entry.key + ":n", amount)
 
     def _add_network(self, entry: Networks, now: int, timing: Timing) -> int:
         ttl = timing.account_window_ms // 1000 + 1

@@ -18,7 +18,8 @@ RESERVE_LUA = """
 local tm = redis.call('TIME')
 local now = tonumber(tm[1]) * 1000 + math.floor(tonumber(tm[2]) / 1000)
 local base, cap = tonumber(ARGV[1]), tonumber(ARGV[2])
-local window, awindow, reserve = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
+local window, awindow, amount = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local reserve = amount > 0
 local function wait(excess)
   local w = base * (2 ^ math.min(excess, 40))
   if w > cap then return cap end
@@ -52,7 +53,7 @@ for i, e in ipairs(entries) do
   if not reserve then
     out[#out + 1] = e[4]
   elseif e[1] == 'c' then
-    local n = redis.call('HINCRBY', KEYS[e[2]], 'n', 1)
+    local n = redis.call('HINCRBY', KEYS[e[2]], 'n', amount)
     redis.call('HSET', KEYS[e[2]], 't', now)
     local ttl = window
     if n >= e[3] then ttl = ttl + wait(n - e[3]) end
@@ -99,10 +100,14 @@ class RedisStore:
     def _key(self, key: str) -> str:
         return str(self.cache.make_key(key))
 
-    def reserve(self, entries: Sequence[Counter | Networks], timing: Timing, *, reserve: bool) -> Verdict:
+    def reserve(
+        self, entries: Sequence[Counter | Networks], timing: Timing, *, reserve: bool, amount: int = 1
+    ) -> Verdict:
+        """Check the wait and, if there is none and ``reserve``, add ``amount`` failures to every counter (a
+        networks entry records its network once, whatever the amount)."""
         keys: list[str] = []
         args: list[Any] = [timing.base_ms, timing.max_ms, timing.window_ms, timing.account_window_ms]
-        args.append("1" if reserve else "0")
+        args.append(amount if reserve else 0)
         for entry in entries:
             if isinstance(entry, Counter):
                 keys.append(self._key(entry.key))

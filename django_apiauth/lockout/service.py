@@ -22,7 +22,10 @@ exists, so the answers never reveal which accounts exist.
 
 from __future__ import annotations
 
+import atexit
+import logging
 import math
+import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,6 +39,7 @@ from django_apiauth.conf import apiauth_settings
 from django_apiauth.events.aggregation import flood_source_of
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import RateLimited
+from django_apiauth.lockout import batched
 from django_apiauth.lockout.cache_store import CacheStore
 from django_apiauth.lockout.policy import Counter, Networks, Verdict, current_timing
 from django_apiauth.lockout.redis_store import RedisStore
@@ -44,8 +48,13 @@ from django_apiauth.shared_cache import guarded, shared_cache
 from django_apiauth.throttling.redis_backend import redis_client_of
 
 KINDS = ("login", "mfa", "api_key", "refresh", "oauth_client")
+#: Kinds whose refusals ``register_refusal`` counts per process and pushes in batches.
+BATCHED_KINDS = ("api_key",)
 PREFIX = "apiauth:lo"
 REFUSED = "Too many failed attempts; retry later."
+#: How long a process's exit may spend pushing pending refusal counts.
+EXIT_PUSH_SECONDS = 2.0
+logger = logging.getLogger("django_apiauth.lockout")
 
 
 def store_for(cache: BaseCache) -> RedisStore | CacheStore:
@@ -132,7 +141,11 @@ def begin(kind: str, request: HttpRequest | None, *, account: Any = None) -> Att
 
 
 def check_allowed(kind: str, request: HttpRequest | None, *, account: Any = None) -> None:
-    """Raise ``RateLimited`` if the client must wait, without counting anything."""
+    """Raise ``RateLimited`` if the client must wait, without counting anything (for a batched kind, the
+    network's pending refusals are pushed with the check: the same one call)."""
+    if kind in BATCHED_KINDS and account is None:
+        _check_batched(kind, request)
+        return
     attempt = _run(kind, request, account, reserve=False)
     if attempt.verdict is not None and not attempt.verdict.allowed:
         raise _refuse(attempt)
@@ -147,15 +160,96 @@ def register_failure(kind: str, request: HttpRequest | None, *, account: Any = N
 
 
 def register_refusal(kind: str, request: HttpRequest | None, *, account: Any = None) -> None:
-    """Count a refusal and check the wait in one call to the counters (one round trip on Redis): raises
-    ``RateLimited`` when the network must already wait, so a refusal answered without the database still
-    turns into a 429 past the threshold, at the cost of a single counter call."""
+    """Count a refusal and check the wait: raises ``RateLimited`` when the network must already wait, so a
+    refusal answered without the database still turns into a 429 past the threshold. A batched kind costs a
+    dictionary update per refusal and one call to the counters per batch; any other kind one call each."""
+    if kind in BATCHED_KINDS and account is None:
+        _register_batched(kind, request)
+        return
     attempt = _run(kind, request, account, reserve=True)
     if attempt.verdict is None:
         return
     if not attempt.verdict.allowed:
         raise _refuse(attempt)
     attempt.failed()
+
+
+def _register_batched(kind: str, request: HttpRequest | None) -> None:
+    if not apiauth_settings.LOCKOUT_ENABLED:
+        return
+    network = _network(request)
+    step, evicted = batched.refusals.refused(network)
+    for other, amount in evicted:
+        _push(kind, other, amount)
+    if step.wait_ms:
+        raise _refuse(Attempt(kind, request, verdict=Verdict(False, step.wait_ms)))
+    if step.push:
+        _answer(kind, request, network, _push(kind, network, step.push))
+
+
+def _check_batched(kind: str, request: HttpRequest | None) -> None:
+    if not apiauth_settings.LOCKOUT_ENABLED:
+        return
+    network = _network(request)
+    step = batched.refusals.before_lookup(network)
+    if step.wait_ms:
+        raise _refuse(Attempt(kind, request, verdict=Verdict(False, step.wait_ms)))
+    _answer(kind, request, network, _push(kind, network, step.push), record=step.push > 0)
+
+
+def _push(kind: str, network: str, amount: int) -> Verdict | None:
+    """Add ``amount`` refusals (0: only check) to ``network``'s counter in one call; remember its answer."""
+    entries = entries_for(kind, network, None)
+    store = store_for(shared_cache())
+    timing = current_timing()
+    verdict = guarded(
+        "LOCKOUT", lambda: store.reserve(entries, timing, reserve=amount > 0, amount=amount), fallback=None
+    )
+    if verdict is not None:
+        count, threshold = (verdict.counts or (0,))[0], entries[0].threshold
+        over = count >= threshold
+        # A push that reached the threshold starts a wait; a bare check of an expired one does not.
+        starts_wait = over and amount > 0
+        wait_ms = verdict.wait_ms if not verdict.allowed else timing.wait_ms(count - threshold) if starts_wait else 0
+        batched.refusals.learned(network, wait_ms, over)
+    return verdict
+
+
+def _answer(kind: str, request: HttpRequest | None, network: str, verdict: Verdict | None, record: bool = True) -> None:
+    if verdict is None:
+        return
+    if not verdict.allowed:
+        raise _refuse(Attempt(kind, request, verdict=verdict))
+    if record:
+        _record_locks(kind, request, entries_for(kind, network, None), verdict)
+
+
+def push_pending_refusals(deadline: float = math.inf) -> int:
+    """Push every network's pending refusals now, until ``time.monotonic()`` passes ``deadline``; returns how
+    many networks' counts were left unpushed (process exit; tests)."""
+    pending = batched.refusals.drain()
+    if not apiauth_settings.LOCKOUT_ENABLED:
+        return 0
+    for index, (network, amount) in enumerate(pending):
+        if time.monotonic() > deadline:
+            return len(pending) - index
+        _push(BATCHED_KINDS[0], network, amount)
+    return 0
+
+
+def _push_at_exit() -> None:
+    """At interpreter exit (a worker's graceful shutdown), push what this process counted, for at most
+    ``EXIT_PUSH_SECONDS``: a lost tail is at most a batch per network (the stated precision)."""
+    try:
+        left = push_pending_refusals(time.monotonic() + EXIT_PUSH_SECONDS)
+    except Exception:
+        logger.exception("could not push pending API-key refusal counts at exit")
+        return
+    if left:
+        logger.warning("%d networks' pending API-key refusal counts were not pushed at exit", left)
+
+
+atexit.register(_push_at_exit)
 
 
 def _record_locks(kind: str, request: HttpRequest | None, entries: Sequence[Any], verdict: Verdict) -> None:
