@@ -81,7 +81,12 @@ class Setting(Generic[T]):
     def __get__(self, obj: object | None, objtype: type | None = None) -> T | Setting[T]:
         if obj is None:
             return self
-        value = self.raw()
+        return self.value_in(user_settings())
+
+    def value_in(self, values: dict[str, Any]) -> T:
+        """The key's value in an ``APIAUTH`` dict already read with ``user_settings()``: a hot path reading
+        several keys reads the project settings once, still at call time."""
+        value = values.get(self.name, self.default)
         return self.convert(value) if self.convert else cast(T, value)
 
     def raw(self) -> Any:

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from django_apiauth.api_keys.authenticate import authenticate_api_key
 from django_apiauth.authn.credentials import read_api_key, read_bearer
-from django_apiauth.conf import apiauth_settings
+from django_apiauth.conf import ApiAuthSettings, user_settings
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidToken
 from django_apiauth.jwt.access import is_client_token, signing_kid, verify_access_token
@@ -19,6 +19,7 @@ from django_apiauth.jwt.subjects import user_for_claims
 from django_apiauth.models.events import EventType
 from django_apiauth.monitoring import usage
 from django_apiauth.oauth.principal import check_client_live, live_client_principal
+from django_apiauth.refresh.revocation import check_session_not_revoked
 from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
 
 JWT = "jwt"
@@ -36,8 +37,6 @@ class Identity:
 
 def check_claims(claims: dict[str, Any]) -> None:
     """The default claim validation: the token's session (``sid``) must not be revoked (a cache lookup)."""
-    from django_apiauth.refresh.revocation import check_session_not_revoked
-
     check_session_not_revoked(claims)
 
 
@@ -72,9 +71,10 @@ def verify_bearer(
     An OAuth client's own token (``client_credentials``) gives ``(AnonymousUser, get_client(claims))``: a
     client acting for itself is never a user, whatever its id looks like (``gty`` decides, not ``sub``).
     """
-    claims = verify_access_token(token)
+    values = user_settings()  # one read of the project settings for the whole verification
+    claims = verify_access_token(token, values)
     validate_claims(claims)
-    if apiauth_settings.MONITOR_CREDENTIAL_USE:
+    if ApiAuthSettings.MONITOR_CREDENTIAL_USE.value_in(values):
         count_token_use(token, claims)
     if is_client_token(claims):
         return AnonymousUser(), get_client(claims)

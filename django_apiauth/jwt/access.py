@@ -16,16 +16,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from django_apiauth.conf import apiauth_settings
+from django_apiauth.conf import ApiAuthSettings, apiauth_settings, user_settings
 from django_apiauth.crypto.keys import HS256
 from django_apiauth.exceptions import ConfigurationError
 from django_apiauth.jwt import codec
 from django_apiauth.jwt.claims import check_identity, check_times, scope_claim
 from django_apiauth.jwt.custom_claims import custom_claims
 from django_apiauth.jwt.errors import TokenTooLarge
-from django_apiauth.jwt.keystore import key_store
+from django_apiauth.jwt.keystore import VerificationKey, key_store
 from django_apiauth.jwt.signing import active_signing_material
-from django_apiauth.jwt.verified_tokens import copy_claims, verified_tokens
+from django_apiauth.jwt.verified_tokens import remember, verified_tokens
 
 #: ``gty`` of a client's own token: the grant type it came from.
 CLIENT_CREDENTIALS = "client_credentials"
@@ -115,34 +115,44 @@ def is_client_token(claims: dict[str, Any]) -> bool:
     return claims.get("gty") == CLIENT_CREDENTIALS and claims.get("client_id") == claims.get("sub")
 
 
-def verify_access_token(token: str) -> dict[str, Any]:
+def verify_access_token(token: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
     """The verified claims of ``token``, or ``InvalidToken`` (a ``jwt.errors`` leaf saying why).
 
     No database query unless the key cache is stale or meets an unknown ``kid`` (throttled reload). A
     token whose signature this process verified before skips the signature check (``verified_tokens``);
-    its key must still be known, and the time and identity claims are checked on every call.
+    its key must still be known, and the time and identity claims are checked on every call. ``values``
+    is the project's ``APIAUTH`` dict when the caller has read it already (``conf.user_settings()``): the
+    keys are still read at call time, with one read of the project settings per request.
     """
-    max_length = apiauth_settings.JWT_MAX_TOKEN_BYTES
+    values = user_settings() if values is None else values
+    max_length = ApiAuthSettings.JWT_MAX_TOKEN_BYTES.value_in(values)
     if len(token) > max_length:
         raise TokenTooLarge()  # before any parsing, and before hashing it for the cache
-    memory_size = apiauth_settings.JWT_VERIFIED_TOKEN_CACHE_SIZE
-    remembered = verified_tokens.get(token) if memory_size > 0 else None
-    verified_kid = None
-    if remembered is not None and _find_key(remembered[0]) is not None:
-        claims = copy_claims(remembered[1])
-    else:
-        verified_kid, claims = codec.decode_verified(token, max_length=max_length, find_key=_find_key)
-    check_times(claims, now=time.time(), leeway=apiauth_settings.JWT_LEEWAY.total_seconds())
-    check_identity(claims, issuer=apiauth_settings.JWT_ISSUER, audience=apiauth_settings.JWT_AUDIENCE)
-    if verified_kid is not None:  # only fully valid tokens are remembered
-        verified_tokens.set(token, (verified_kid, copy_claims(claims)))
+    allow_hs256 = ApiAuthSettings.JWT_ALLOW_HS256.value_in(values)
+    memory_on = ApiAuthSettings.JWT_VERIFIED_TOKEN_CACHE_SIZE.value_in(values) > 0
+    remembered = verified_tokens.get(token) if memory_on else None
+    if remembered is not None and _find_key(remembered.kid, allow_hs256) is not None:
+        claims = remembered.claims_copy()
+        _check_claims(claims, values)
+        return claims
+    kid, claims = codec.decode_verified(token, max_length=max_length, find_key=lambda kid: _find_key(kid, allow_hs256))
+    _check_claims(claims, values)
+    if memory_on:  # only fully valid tokens are remembered
+        remember(token, kid, claims)
     return claims
 
 
-def _find_key(kid: str) -> Any:
+def _check_claims(claims: dict[str, Any], values: dict[str, Any]) -> None:
+    leeway = ApiAuthSettings.JWT_LEEWAY.value_in(values).total_seconds()
+    check_times(claims, now=time.time(), leeway=leeway)
+    issuer, audience = ApiAuthSettings.JWT_ISSUER.value_in(values), ApiAuthSettings.JWT_AUDIENCE.value_in(values)
+    check_identity(claims, issuer=issuer, audience=audience)
+
+
+def _find_key(kid: str, allow_hs256: bool) -> VerificationKey | None:
     key = key_store.get(kid)
     # HS256 keys verify only while the opt-in stands: turning it off disables them at once.
-    if key is not None and key.algorithm == HS256 and not apiauth_settings.JWT_ALLOW_HS256:
+    if key is not None and key.algorithm == HS256 and not allow_hs256:
         return None
     return key
 
@@ -152,6 +162,6 @@ def signing_kid(token: str) -> str | None:
     neither remembers it (memories disabled or evicted), which only costs a monitoring count."""
     remembered = verified_tokens.get(token)
     if remembered is not None:
-        return str(remembered[0])
+        return remembered.kid
     known = codec.known_headers.get(token.partition(".")[0])
     return known[1] if known is not None else None

@@ -18,6 +18,7 @@ from django_apiauth.jwt import algorithms
 from django_apiauth.jwt.errors import (
     BadSignature,
     MalformedToken,
+    TokenRejected,
     TokenTooLarge,
     UnacceptableHeader,
     UnknownSigningKey,
@@ -32,6 +33,14 @@ ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 ALLOWED_HEADER_NAMES = frozenset({"alg", "kid", "typ"})
 _COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _JSON_SEPARATORS = (",", ":")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#: Last characters whose unused low bits are zero, by segment length modulo 4 (2: four bits unused, 3: two);
+#: a length of 0 modulo 4 uses every bit, and 1 modulo 4 is no base64 at all (the decoder refuses it).
+_CANONICAL_LAST = {2: frozenset(_ALPHABET[::16]), 3: frozenset(_ALPHABET[::4])}
+_ANY_LAST = frozenset(_ALPHABET)
+#: base64url to the standard alphabet; the standard-only characters become ``!``, which decoding drops.
+_TO_STANDARD_ALPHABET = bytes.maketrans(b"-_+/=", b"+/!!!")
+_PADDING = (b"", b"", b"==", b"=")
 #: Header segment -> (alg, kid) of headers that passed the checks and named a known key. Every token a key
 #: signs has the same header, so this skips a base64 + JSON parse per request; only headers naming a known
 #: key get in, so its size is bounded by the number of keys (and capped anyway).
@@ -48,10 +57,26 @@ def _b64encode(data: bytes) -> bytes:
 
 
 def _b64decode(segment: str) -> bytes:
+    """The bytes of a base64url segment (RFC 7515 §2, no padding); any other character is refused.
+
+    The lenient decoder skips characters outside its alphabet instead of refusing them, so the check is
+    on the length: every kept character yields six bits, and a dropped one leaves fewer bytes than the
+    segment's length promises. ``+``, ``/`` and ``=`` (standard base64, not base64url) are mapped to a
+    character the decoder drops. No regular expression runs on this path.
+    """
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError) as exc:
+        data = segment.encode("ascii").translate(_TO_STANDARD_ALPHABET)
+    except UnicodeEncodeError as exc:
         raise MalformedToken() from exc
+    if len(data) % 4 == 1:  # not base64: with one dropped character it could otherwise pass the length check
+        raise MalformedToken()
+    try:
+        decoded = binascii.a2b_base64(data + _PADDING[len(data) % 4])
+    except binascii.Error as exc:
+        raise MalformedToken() from exc
+    if len(decoded) != len(data) * 3 // 4:
+        raise MalformedToken()
+    return decoded
 
 
 def _signature(segment: str) -> bytes:
@@ -59,17 +84,18 @@ def _signature(segment: str) -> bytes:
 
     base64 leaves the low bits of a last character unused; a lenient decoder maps several spellings to the
     same bytes, which would make one signed token into several valid token strings (anything keyed by the
-    token text - caches, deny lists, logs - would see different tokens).
+    token text - caches, deny lists, logs - would see different tokens). With the alphabet checked by
+    ``_b64decode``, the one other way to spell the same bytes is a last character with some of those bits set.
     """
     signature = _b64decode(segment)
-    if _b64encode(signature) != segment.encode("ascii"):
+    if not segment or segment[-1] not in _CANONICAL_LAST.get(len(segment) % 4, _ANY_LAST):
         raise MalformedToken()
     return signature
 
 
 def _json_object(segment: str) -> dict[str, Any]:
     try:
-        value = json.loads(_b64decode(segment))
+        value = json.loads(_b64decode(segment).decode("utf-8"))  # RFC 7519 §7.2: the JSON is UTF-8
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise MalformedToken() from exc
     if not isinstance(value, dict):
@@ -104,23 +130,65 @@ def decode_verified(
     """``(kid, claims)`` of a token whose signature verified; registered claims are the caller's job.
 
     Raises a ``TokenRejected`` leaf: ``TokenTooLarge``, ``MalformedToken`` (segments, base64, JSON),
-    ``UnacceptableHeader``, ``UnknownSigningKey``, ``BadSignature``.
+    ``UnacceptableHeader``, ``UnknownSigningKey``, ``BadSignature``. A token whose header segment is one of
+    ``known_headers`` skips the shape check and the header parse: its segments are decoded exactly (which
+    refuses any character outside base64url) and nothing from the payload is read before the signature
+    verified. A refusal on that path still names the first failed check in the full order.
     """
     if len(token) > max_length:
         raise TokenTooLarge()
+    header_segment, _, rest = token.partition(".")
+    known = known_headers.get(header_segment)
+    if known is None:
+        return _decode_new_header(token, find_key)
+    try:
+        return _decode_known_header(token, header_segment, rest, known, find_key)
+    except TokenRejected:
+        if _COMPACT.fullmatch(token) is None:
+            raise MalformedToken() from None
+        raise
+
+
+def _decode_known_header(
+    token: str,
+    header_segment: str,
+    rest: str,
+    known: tuple[str, str],
+    find_key: Callable[[str], VerificationKey | None],
+) -> tuple[str, dict[str, Any]]:
+    alg, kid = known
+    payload_segment, _, signature_segment = rest.partition(".")
+    key = _key_for(alg, kid, find_key)
+    signing_input = token[: len(header_segment) + 1 + len(payload_segment)]
+    _verify(key, signing_input, signature_segment)
+    return kid, _json_object(payload_segment)
+
+
+def _decode_new_header(token: str, find_key: Callable[[str], VerificationKey | None]) -> tuple[str, dict[str, Any]]:
     if _COMPACT.fullmatch(token) is None:
         raise MalformedToken()
     header_segment, payload_segment, signature_segment = token.split(".")
-    known = known_headers.get(header_segment)
-    alg, kid = known or _checked_header(_json_object(header_segment))
+    alg, kid = _checked_header(_json_object(header_segment))
+    key = _key_for(alg, kid, find_key)
+    known_headers.set(header_segment, (alg, kid))
+    _verify(key, token[: len(header_segment) + 1 + len(payload_segment)], signature_segment)
+    return kid, _json_object(payload_segment)
+
+
+def _key_for(alg: str, kid: str, find_key: Callable[[str], VerificationKey | None]) -> VerificationKey:
+    """The key named by ``kid``; the header's ``alg`` must be that key's algorithm (no algorithm confusion)."""
     key = find_key(kid)
     if key is None:
         raise UnknownSigningKey()
     if alg != key.algorithm:
         raise UnacceptableHeader("The access token algorithm does not match its key.")
-    if known is None:
-        known_headers.set(header_segment, (alg, kid))
-    signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
-    if not key.verify(signing_input, _signature(signature_segment)):
+    return key
+
+
+def _verify(key: VerificationKey, signing_input: str, signature_segment: str) -> None:
+    try:
+        message = signing_input.encode("ascii")
+    except UnicodeEncodeError as exc:
+        raise MalformedToken() from exc
+    if not key.verify(message, _signature(signature_segment)):
         raise BadSignature()
-    return kid, _json_object(payload_segment)

@@ -10,24 +10,40 @@ evicted first), so garbage cannot fill it. Keys are the full token strings: a di
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, NamedTuple
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.localcache import LocalCache, local_cache
 
 
-def copy_claims(claims: dict[str, Any]) -> dict[str, Any]:
-    """A copy a caller may mutate without touching the cached entry (nested values copied too)."""
-    return {
-        name: value if isinstance(value, (str, int, float)) else copy.deepcopy(value) for name, value in claims.items()
-    }
+class Remembered(NamedTuple):
+    """A verified token's ``kid`` and a private copy of its claims; ``nested`` names the claims holding a
+    list or an object, the only values a caller could mutate in place."""
+
+    kid: str
+    claims: dict[str, Any]
+    nested: tuple[str, ...]
+
+    def claims_copy(self) -> dict[str, Any]:
+        """A copy a caller may mutate without touching this entry: a flat copy, then the nested values deep."""
+        copied = dict(self.claims)
+        for name in self.nested:
+            copied[name] = copy.deepcopy(copied[name])
+        return copied
 
 
-#: token -> (kid, claims) of tokens whose signature verified; callers copy the claims before handing them out.
-verified_tokens: LocalCache[tuple[str, dict[str, Any]]] = local_cache(
+#: token -> its ``Remembered`` entry, for tokens whose signature verified.
+verified_tokens: LocalCache[Remembered] = local_cache(
     "jwt.verified_tokens",
     maxsize=lambda: apiauth_settings.JWT_VERIFIED_TOKEN_CACHE_SIZE,
     size="`JWT_VERIFIED_TOKEN_CACHE_SIZE` tokens (10,000)",
     staleness="none needed: a token's signature cannot change; its key, times, issuer, audience and "
     "revocation are checked on every use",
 )
+
+
+def remember(token: str, kid: str, claims: dict[str, Any]) -> None:
+    """Store a private copy of ``claims`` of a fully verified ``token``; the caller keeps ``claims``."""
+    nested = tuple(name for name, value in claims.items() if isinstance(value, (list, dict)))
+    entry = Remembered(kid, dict(claims), nested)
+    verified_tokens.set(token, Remembered(kid, entry.claims_copy(), nested) if nested else entry)
