@@ -14,22 +14,24 @@ from rest_framework.throttling import SimpleRateThrottle
 
 
 class _Throttle(SimpleRateThrottle):
-    rate = "100/min"
+    rate = "100/min"  # replaced by the checked rate once DRF has parsed this one
 
-    def __init__(self, cache: Any, key: str) -> None:
+    def __init__(self, cache: Any, key: str, limit: int, window: int) -> None:
         self.cache = cache
         self._key = key
         super().__init__()
+        self.num_requests, self.duration = limit, window
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self._key
 
 
 class SimpleRateLimiter:
-    """The ``hit(keys, rates)`` shape of our limiters, answered by DRF's throttle (rate fixed at 100/min)."""
+    """The ``hit(keys, rates)`` shape of our limiters, answered by DRF's throttle at the first key's rate."""
 
     def __init__(self, cache: Any) -> None:
         self.cache = cache
 
     def hit(self, keys: Sequence[str], rates: Sequence[Any]) -> list[Any]:
-        return [SimpleNamespace(allowed=_Throttle(self.cache, keys[0]).allow_request(None, None))]  # type: ignore[arg-type]
+        throttle = _Throttle(self.cache, keys[0], rates[0].limit, rates[0].window)
+        return [SimpleNamespace(allowed=throttle.allow_request(None, None))]  # type: ignore[arg-type]

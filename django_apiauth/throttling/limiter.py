@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol
+from weakref import WeakKeyDictionary
 
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 
+from django_apiauth import localcache
 from django_apiauth.shared_cache import guarded, shared_cache
 from django_apiauth.throttling.bucket_backend import BucketedWindow
 from django_apiauth.throttling.decision import Decision, decide
@@ -37,8 +39,37 @@ class Unlimited:
         return [decide(True, rate, 0, -1, 0) for rate in rates]
 
 
+class _Limiters(WeakKeyDictionary[BaseCache, Limiter]):
+    """The limiter of each cache object, built once: finding a Redis client and its pool is not free, and a
+    cache object (one per alias and thread; new ones after a settings change) keeps its server for life."""
+
+    def clear(self) -> None:
+        """Forget every limiter, closing the connections of those that keep their own."""
+        for limiter in list(self.values()):
+            close = getattr(limiter, "close", None)
+            if close is not None:
+                close()
+        super().clear()
+
+
+_limiters = _Limiters()
+localcache.register(
+    "throttling.limiters",
+    _limiters,
+    size="one per cache object (alias and thread)",
+    staleness="none needed: a cache object keeps its server and client for its life",
+)
+
+
 def limiter_for(cache: BaseCache) -> Limiter:
-    """The implementation that gives ``cache`` the best guarantee it can hold."""
+    """The implementation that gives ``cache`` the best guarantee it can hold (built once per cache object)."""
+    limiter = _limiters.get(cache)
+    if limiter is None:
+        limiter = _limiters[cache] = _build(cache)
+    return limiter
+
+
+def _build(cache: BaseCache) -> Limiter:
     client = redis_client_of(cache)
     if client is not None:
         return RedisSlidingWindow(cache, client)

@@ -10,14 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.http import HttpRequest
 
-from django_apiauth.client_ip import get_client_ip
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.events.aggregation import flood_source_of
 from django_apiauth.events.record import record_event
-from django_apiauth.events.sinks import flood_source
 from django_apiauth.models.events import EventType
 from django_apiauth.throttling import headers, limiter
 from django_apiauth.throttling.decision import Decision
@@ -50,15 +48,13 @@ class Limit:
         return f"{KEY_PREFIX}:{self.scope}:{self.ident}"
 
 
-def configured_rates() -> dict[str, Any]:
-    configured = apiauth_settings.THROTTLE_RATES
-    return {**DEFAULT_RATES, **(configured if isinstance(configured, dict) else {})}
-
-
 def rate_for(scope: str) -> Rate | None:
     """The current rate of ``scope``; ``None`` when the scope is off or unknown. A malformed rate (reported
     by ``apiauth.E040``) is logged and treated as off rather than answering 500 on every request."""
-    text = configured_rates().get(scope)
+    configured = apiauth_settings.THROTTLE_RATES
+    if not isinstance(configured, dict) or scope not in configured:
+        configured = DEFAULT_RATES  # the project's dict is laid over the defaults, key by key
+    text = configured.get(scope)
     if text is None:
         return None
     try:
@@ -69,8 +65,9 @@ def rate_for(scope: str) -> Rate | None:
 
 
 def network_of(request: HttpRequest) -> str:
-    """The client's network as resolved through ``TRUSTED_PROXIES``: an IPv4 address or an IPv6 /64."""
-    return flood_source(get_client_ip(request))
+    """The client's network as resolved through ``TRUSTED_PROXIES``: an IPv4 address or an IPv6 /64 (memoised
+    on the raw headers by the event layer, which groups floods by the same network)."""
+    return flood_source_of(request)
 
 
 def check(request: HttpRequest, limits: Sequence[Limit]) -> list[Decision]:
