@@ -112,7 +112,7 @@ def round_trips_per_call(call: Callable[[], Any], n: int = 200) -> float:
     from redis.connection import AbstractConnection
 
     sent = 0
-    original = AbstractConnection.send_packed_command
+    original: Any = AbstractConnection.send_packed_command
 
     def counting(self: Any, command: Any, check_health: bool = True) -> None:
         nonlocal sent
@@ -184,7 +184,8 @@ def limiter_scenarios(cache: Any, label: str) -> dict[str, Callable[[], Any]]:
 
 def throttle_scenarios(cache: Any) -> dict[str, Callable[[], Any]]:
     drf_throttle, ours, theirs = drf_anon_throttle(cache), requests(), requests()
-    drf_view = type("DRFView", (NoAuthView,), {"throttle_classes": [drf_throttle]}).as_view()
+    drf_view_class: Any = type("DRFView", (NoAuthView,), {"throttle_classes": [drf_throttle]})
+    drf_view = drf_view_class.as_view()
     our_view = OurView.as_view()
 
     def view_call(view: Any) -> Callable[[], None]:
