@@ -32,7 +32,8 @@ DEFAULT_RATES: dict[str, str | None] = {
     "mfa": "30/min",
     "oauth": "60/min",
 }
-KEY_PREFIX = "apiauth:rl"
+#: Renamed whenever a backend changes what it stores under a key, so no key of an older layout is ever read.
+KEY_PREFIX = "apiauth:sw"
 
 
 @dataclass(frozen=True)
