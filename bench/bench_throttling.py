@@ -203,7 +203,7 @@ def throttle_scenarios(cache: Any) -> dict[str, Callable[[], Any]]:
         "DRF AnonRateThrottle().allow_request(request)": lambda: drf_throttle().allow_request(next(theirs), None),
         "IPRateThrottle().allow_request(request)": lambda: IPRateThrottle().allow_request(next(ours), None),
         "view + DRF AnonRateThrottle": view_call(drf_view),
-        "view + IPRateThrottle (+ RateLimit headers)": view_call(our_view),
+        "view + IPRateThrottle": view_call(our_view),
         "view, no throttle (baseline)": view_call(NoAuthView.as_view()),
     }
 
