@@ -209,3 +209,31 @@ def test_the_scope_challenge_names_no_scope_when_the_view_lists_them_unordered(u
     response = SetScoped.as_view()(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}"))
     assert response.status_code == 403
     assert response["WWW-Authenticate"] == 'Bearer error="insufficient_scope"'
+
+
+@pytest.mark.parametrize(
+    ("auth_header", "www_authenticate", "status", "wait", "expected_challenge"),
+    [
+        ("Bearer", None, 401, None, 'Bearer error="invalid_token"'),
+        ('Bearer realm="api"', None, 401, None, 'Bearer realm="api", error="invalid_token"'),
+        ("Bearer", 'Api-Key realm="api"', 401, None, 'Api-Key realm="api"'),  # the refusing scheme names itself
+        (None, 'Api-Key realm="api"', 403, None, None),  # DRF's 403 without a challenge to give
+        (None, None, 403, None, None),
+        ("Bearer", None, 401, 7, 'Bearer error="invalid_token"'),
+    ],
+)
+def test_refused_credential_answer(
+    auth_header: str | None, www_authenticate: str | None, status: int, wait: int | None, expected_challenge: str | None
+) -> None:
+    exc: Any = exceptions.AuthenticationFailed("Refused.")
+    exc.status_code = status
+    for name, value in (("auth_header", auth_header), ("www_authenticate", www_authenticate), ("wait", wait)):
+        if value is not None:
+            setattr(exc, name, value)
+    response = oauth_exception_handler(exc, {})
+    assert response is not None
+    assert response.status_code == status
+    assert response.data == {"error": "invalid_token", "error_description": "Refused."}
+    assert response["Cache-Control"] == "no-store"
+    assert response.get("WWW-Authenticate") == expected_challenge
+    assert response.get("Retry-After") == (None if wait is None else str(wait))

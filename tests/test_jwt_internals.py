@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from django.db import IntegrityError
 from django.utils import timezone
-from rest_framework.response import Response
 
 from django_apiauth.crypto import keys
-from django_apiauth.drf.exceptions import _add_bearer_error
+from django_apiauth.drf.exceptions import _with_bearer_error
 from django_apiauth.jwt import algorithms, codec, errors
 from django_apiauth.jwt.keystore import KeyStore
 from django_apiauth.jwt.signing import SigningMaterial, private_keys
@@ -156,8 +155,4 @@ def test_atomic_with_retry_gives_up() -> None:
     ],
 )
 def test_bearer_error_parameter(header: str, expected: str) -> None:
-    response = Response(status=401)
-    if header:
-        response["WWW-Authenticate"] = header
-    _add_bearer_error(response, "invalid_token")
-    assert response.get("WWW-Authenticate", "") == expected
+    assert _with_bearer_error(header, "invalid_token") == expected

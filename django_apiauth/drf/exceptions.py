@@ -16,6 +16,7 @@ from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from django_apiauth.db_contention import RETRY_AFTER, is_contention
 from django_apiauth.exceptions import ApiAuthError, TemporarilyUnavailable
@@ -73,6 +74,8 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
     """Translate ``ApiAuthError`` and DRF exceptions; anything else is left to Django (a real 500)."""
     if isinstance(exc, ApiAuthError):
         return _from_apiauth(exc)
+    if isinstance(exc, exceptions.AuthenticationFailed) and not getattr(exc, "keeps_oauth_body", False):
+        return _refused_credential(exc)
     if isinstance(exc, OperationalError) and is_contention(exc):
         # A lock wait that timed out outside the services that map it themselves: rolled back, retry later.
         return _from_apiauth(TemporarilyUnavailable(retry_after=RETRY_AFTER))
@@ -100,9 +103,7 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
     challenge = getattr(exc, "www_authenticate", None)
     if isinstance(challenge, str) and response.status_code == 401:
         response["WWW-Authenticate"] = challenge  # the scheme that refused names itself
-    if isinstance(exc, exceptions.AuthenticationFailed):
-        _add_bearer_error(response, body["error"])
-    elif body["error"] == "insufficient_scope":
+    if body["error"] == "insufficient_scope":
         _add_scope_challenge(response, context)
     return response
 
@@ -128,17 +129,38 @@ def _add_scope_challenge(response: Response, context: dict[str, Any]) -> None:
     response["WWW-Authenticate"] = challenge
 
 
-def _add_bearer_error(response: Response, code: str) -> None:
+def _refused_credential(exc: exceptions.AuthenticationFailed) -> Response:
+    """The answer DRF's handler and the translation above give a refused credential, built in one step.
+
+    Refusals are the requests an attacker chooses, so this path makes one body and sets each header once:
+    the error body, ``Cache-Control: no-store``, the challenge (the refusing scheme's own on a 401, else the
+    view's first authenticator's) with its RFC 6750 error, ``Retry-After`` when the exception waits, and
+    DRF's rollback of an ``ATOMIC_REQUESTS`` transaction.
+    """
+    code = error_code_for(exc)
+    headers = {"Cache-Control": "no-store"}
+    challenge = getattr(exc, "www_authenticate", None)
+    if not (isinstance(challenge, str) and exc.status_code == 401):
+        challenge = getattr(exc, "auth_header", None)
+    if challenge:
+        headers["WWW-Authenticate"] = _with_bearer_error(str(challenge), code)
+    wait = getattr(exc, "wait", None)
+    if wait:
+        headers["Retry-After"] = f"{int(wait)}"
+    set_rollback()
+    return Response({"error": code, "error_description": _description(exc)}, status=exc.status_code, headers=headers)
+
+
+def _with_bearer_error(header: str, code: str) -> str:
     """RFC 6750 §3: a refused bearer credential names its error in ``WWW-Authenticate`` too.
 
     Only for the ``Bearer`` scheme and only on ``AuthenticationFailed``: a request without credentials
     (``NotAuthenticated``) gets the bare challenge, as §3.1 asks.
     """
-    header = response.get("WWW-Authenticate", "")
     if header.split(" ", 1)[0].lower() != "bearer" or "error=" in header:
-        return
+        return header
     separator = ", " if " " in header.strip() else " "
-    response["WWW-Authenticate"] = f'{header.strip()}{separator}error="{code}"'
+    return f'{header.strip()}{separator}error="{code}"'
 
 
 def _error(error: str, description: str, status: int) -> Response:
