@@ -3,8 +3,10 @@
 For JWT (RS256, ``StatelessJWTAuthentication``) and API keys (``APIKeyAuthentication``): the valid paths, every
 refused one and the missing credential, each as a whole DRF request next to the no-auth baseline, with the
 database queries and shared-cache round trips one request costs once warm (counted over 200 requests after
-the timing). Then a flood of 10,000 distinct wrong API keys and the queries it caused. The brute-force
-counters stay on (with a threshold no flood reaches here), so a refusal's cost includes counting it.
+the timing). The JWT rows are a table of their own, next to the bare RSA-2048 verify and the raw verify inside a
+request, measured in interleaved rounds of per-thread CPU time (each row's quietest round kept). Then a flood of
+10,000 distinct wrong API keys and the queries it caused. The brute-force counters stay on (with a threshold no
+flood reaches here), so a refusal's cost includes counting it.
 
 Targets: a refused JWT (garbage, unknown ``kid``, bad signature) costs at most a first-seen valid one; a refused
 API key (bad checksum, unknown lookup id, wrong secret) at most a valid key with a warm cache; no query after
