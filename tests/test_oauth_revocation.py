@@ -9,12 +9,14 @@ import pytest
 from django.test import Client
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
-from rest_framework.test import APIRequestFactory
+from rest_framework.test import APIClient, APIRequestFactory
 
 from django_apiauth.drf.jwt_authentication import JWTAuthentication
 from django_apiauth.jwt.access import issue_access_token
 from django_apiauth.models import AuthEvent, EventType, RefreshTokenFamily
+from tests.support.error_reports import report_of_crash
 from tests.support.oauth import REDIRECT, Pkce, basic, confidential, get_code, public, token_request
+from tests.support.refresh_tokens import login_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +141,34 @@ def test_introspection_needs_a_token(app: Any) -> None:
         "/auth/oauth/introspect/", {"token_type_hint": "access_token"}, **basic(app.client.client_id, app.secret)
     )
     assert missing.json() == {"error": "invalid_request", "error_description": "The token parameter is required."}
+
+
+def test_introspection_of_a_first_party_refresh_token_names_no_client(user: Any) -> None:
+    """A refresh token from ``/auth/login/`` belongs to no OAuth client: a resource server sees it without one."""
+    server = confidential(name="Resource server", may_introspect=True)
+    refresh_token = login_pair(APIClient())["refresh_token"]
+
+    body = post("/auth/oauth/introspect/", {"token": refresh_token}, **basic(server.client.client_id, server.secret))
+
+    assert body.json()["active"] is True
+    assert body.json()["token_type"] == "refresh_token"
+    assert "client_id" not in body.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/auth/oauth/revoke/", "django_apiauth.oauth.rfc7009.revoke_families"),
+        ("/auth/oauth/introspect/", "django_apiauth.oauth.rfc7662.is_active"),
+    ],
+)
+def test_the_token_is_not_in_error_reports(
+    path: str, target: str, app: Any, tokens: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    creds = basic(app.client.client_id, app.secret)
+
+    report = report_of_crash(monkeypatch, target, lambda: post(path, {"token": tokens["refresh_token"]}, **creds))
+
+    assert "database went away" in report
+    assert "Local vars" in report
+    assert tokens["refresh_token"] not in report

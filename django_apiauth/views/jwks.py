@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.decorators import method_decorator
-from django.views import View
-from django.views.decorators.csrf import csrf_exempt
 
 from django_apiauth.conf import apiauth_settings
-from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.jwt.jwks import published_jwks
-from django_apiauth.views.errors import error_response
+from django_apiauth.views.plain import PublicDocumentView
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -20,16 +16,8 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
-@method_decorator(csrf_exempt, name="dispatch")
-class JWKSView(View):
-    """Public and cacheable: ``Cache-Control: public, max-age=JWKS_MAX_AGE``, a strong ``ETag``, ``304``.
-
-    CSRF-exempt because it never changes state and uses no cookie: otherwise ``CsrfViewMiddleware`` would
-    answer a POST with Django's HTML 403 page before the view could give its JSON 405.
-    """
-
-    http_method_names = ["get", "head", "options"]
-    apiauth_endpoint = Endpoint.PUBLIC_DOCUMENT
+class JWKSView(PublicDocumentView):
+    """Public and cacheable: ``Cache-Control: public, max-age=JWKS_MAX_AGE``, a strong ``ETag``, ``304``."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         body, etag = published_jwks()
@@ -42,8 +30,3 @@ class JWKSView(View):
         # Public keys are public: any origin's verifier may fetch them.
         response["Access-Control-Allow-Origin"] = "*"
         return response
-
-    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return error_response(
-            "method_not_allowed", "The JWKS is read-only.", 405, headers={"Allow": "GET, HEAD, OPTIONS"}
-        )

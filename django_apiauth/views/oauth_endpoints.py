@@ -14,7 +14,6 @@ from typing import Any
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.decorators import method_decorator
-from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from rest_framework.request import Request
@@ -22,6 +21,7 @@ from rest_framework.response import Response
 
 from django_apiauth.exceptions import ApiAuthError, InvalidClient, InvalidRequest, RateLimited
 from django_apiauth.http_security.endpoints import Endpoint
+from django_apiauth.models.oauth import OAuthClient
 from django_apiauth.oauth.consent import grants_of, revoke_grant
 from django_apiauth.oauth.rfc6749 import MAX_PARAMETER_LENGTH, authenticate_client, token_request
 from django_apiauth.oauth.rfc7009 import revoke_token
@@ -32,6 +32,7 @@ from django_apiauth.throttling import service as throttling
 from django_apiauth.throttling.headers import apply_rate_limit_headers
 from django_apiauth.views.base import NO_STORE, AppEndpoint
 from django_apiauth.views.errors import error_response
+from django_apiauth.views.plain import JSONView, PublicDocumentView
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -69,7 +70,8 @@ def form_parameters(request: HttpRequest) -> dict[str, str]:
     return params
 
 
-class ClientEndpoint(View):
+@method_decorator(csrf_exempt, name="dispatch")
+class ClientEndpoint(JSONView):
     """Base of the endpoints a client calls with its credentials: one rate per network, before any work."""
 
     apiauth_endpoint = Endpoint.CREDENTIAL  # HTTPS only, CORS for allowed origins
@@ -80,11 +82,6 @@ class ClientEndpoint(View):
         refusal = self.throttle(request)
         response = refusal if refusal is not None else super().dispatch(request, *args, **kwargs)
         return apply_rate_limit_headers(request, response)
-
-    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        """A JSON 405 like every other refusal of the app, not Django's empty ``text/html`` one."""
-        allowed = ", ".join(name.upper() for name in self.http_method_names)
-        return error_response("method_not_allowed", f"This endpoint accepts {allowed} only.", 405, {"Allow": allowed})
 
     def throttle(self, request: HttpRequest) -> HttpResponse | None:
         """The 429 answer when the client's network is over the rate, else ``None``."""
@@ -99,7 +96,6 @@ class ClientEndpoint(View):
         return oauth_error(RateLimited("Too many requests; retry later.", retry_after=retry_after))
 
 
-@method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(sensitive_post_parameters("client_secret", "code", "code_verifier", "refresh_token"), "dispatch")
 class TokenView(ClientEndpoint):
     """``POST /auth/oauth/token/``."""
@@ -123,48 +119,55 @@ class TokenView(ClientEndpoint):
         return JsonResponse(body, headers=NO_STORE)
 
 
-@method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(sensitive_post_parameters("client_secret", "token"), "dispatch")
-class RevokeView(ClientEndpoint):
-    """``POST /auth/oauth/revoke/`` (RFC 7009): 200 with an empty body, also for unknown tokens."""
+class TokenQueryEndpoint(ClientEndpoint):
+    """Base of revocation and introspection: an authenticated client names one ``token`` (and may hint its type)."""
+
+    #: RFC 7662 §2.1 leaves who may introspect to the server: here, confidential clients only.
+    confidential_only = False
 
     @sensitive_variables("params")
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
             params = form_parameters(request)
             client = authenticate_client(request, params)
-            if "token" not in params:
-                raise InvalidRequest("The token parameter is required.")
-        except ApiAuthError as exc:
-            return oauth_error(exc)
-        revoke_token(request, client, params["token"], params.get("token_type_hint"))
-        return HttpResponse(status=200, headers=NO_STORE)
-
-
-@method_decorator(csrf_exempt, name="dispatch")
-@method_decorator(sensitive_post_parameters("client_secret", "token"), "dispatch")
-class IntrospectView(ClientEndpoint):
-    """``POST /auth/oauth/introspect/`` (RFC 7662): only confidential clients may ask."""
-
-    @sensitive_variables("params")
-    def post(self, request: HttpRequest) -> HttpResponse:
-        try:
-            params = form_parameters(request)
-            client = authenticate_client(request, params)
-            if not client.is_confidential:
+            if self.confidential_only and not client.is_confidential:
                 raise InvalidClient("Only confidential clients may introspect tokens.")
             if "token" not in params:
                 raise InvalidRequest("The token parameter is required.")
         except ApiAuthError as exc:
             return oauth_error(exc)
-        return JsonResponse(introspect(client, params["token"], params.get("token_type_hint")), headers=NO_STORE)
+        return self.answer(request, client, params["token"], params.get("token_type_hint"))
+
+    def answer(self, request: HttpRequest, client: OAuthClient, token: str, hint: str | None) -> HttpResponse:
+        """The answer to a well-formed request of an authenticated ``client`` about ``token``.
+
+        Overrides keep ``token`` out of error reports with ``@sensitive_variables("token")``.
+        """
+        raise NotImplementedError
 
 
-class MetadataView(View):
+class RevokeView(TokenQueryEndpoint):
+    """``POST /auth/oauth/revoke/`` (RFC 7009): 200 with an empty body, also for unknown tokens."""
+
+    @sensitive_variables("token")
+    def answer(self, request: HttpRequest, client: OAuthClient, token: str, hint: str | None) -> HttpResponse:
+        revoke_token(request, client, token, hint)
+        return HttpResponse(status=200, headers=NO_STORE)
+
+
+class IntrospectView(TokenQueryEndpoint):
+    """``POST /auth/oauth/introspect/`` (RFC 7662): only confidential clients may ask."""
+
+    confidential_only = True
+
+    @sensitive_variables("token")
+    def answer(self, request: HttpRequest, client: OAuthClient, token: str, hint: str | None) -> HttpResponse:
+        return JsonResponse(introspect(client, token, hint), headers=NO_STORE)
+
+
+class MetadataView(PublicDocumentView):
     """``GET /.well-known/oauth-authorization-server`` (RFC 8414): public and cacheable."""
-
-    apiauth_endpoint = Endpoint.PUBLIC_DOCUMENT  # any origin may read it
-    http_method_names = ["get", "head"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
         response = JsonResponse(metadata())

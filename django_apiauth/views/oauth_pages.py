@@ -17,12 +17,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views import View
-from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from django_apiauth.exceptions import ApiAuthError
-from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.oauth import integration
 from django_apiauth.oauth.authorization import (
     AuthorizationRedirectError,
@@ -33,6 +30,7 @@ from django_apiauth.oauth.authorization import (
 from django_apiauth.oauth.codes import issue_code
 from django_apiauth.oauth.consent import may_skip_consent, remember_consent
 from django_apiauth.oauth.rfc9207 import response_uri
+from django_apiauth.views.plain import FormPage
 
 PENDING_USER = "apiauth_oauth_pending_user"
 PENDING_BACKEND = "apiauth_oauth_pending_backend"
@@ -61,12 +59,8 @@ def _origin(uri: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
-@method_decorator(csrf_protect, name="dispatch")
-class AuthorizeView(View):
+class AuthorizeView(FormPage):
     """``GET /auth/oauth/authorize/`` validates and shows consent; ``POST`` is the consent decision."""
-
-    apiauth_endpoint = Endpoint.HTML_PAGE  # never CORS, no referrer
-    http_method_names = ["get", "post"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._handle(request, request.GET, decision=None)
@@ -117,13 +111,9 @@ class AuthorizeView(View):
         return integration.protect_page(response, form_action=[_origin(authz.redirect_uri)])
 
 
-@method_decorator(csrf_protect, name="dispatch")
 @method_decorator(sensitive_post_parameters("password", "otp"), name="dispatch")
-class LoginView(View):
+class LoginView(FormPage):
     """``/auth/oauth/login/?next=<authorization request>``: password, then the second factor if any."""
-
-    apiauth_endpoint = Endpoint.HTML_PAGE
-    http_method_names = ["get", "post"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
         next_url = _safe_next(request, request.GET.get("next"))
