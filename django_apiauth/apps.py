@@ -22,5 +22,4 @@ class ApiAuthConfig(AppConfig):
         receivers.connect_all()
         from django_apiauth import openapi
 
-        if openapi.spectacular_installed():
-            openapi.register_extensions()
+        openapi.register_extensions()

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import OperationalError
 from django.http import Http404
 from django.urls import path
 from rest_framework import exceptions
@@ -97,6 +98,20 @@ def test_validation_errors_keep_field_messages() -> None:
 
 def test_non_api_exceptions_are_left_to_django() -> None:
     assert oauth_exception_handler(ValueError("x"), {}) is None
+
+
+def test_a_lock_wait_outside_the_services_is_a_503_to_retry() -> None:
+    """A view of the project that hits a lock timeout: rolled back, so the client may simply retry."""
+    response = oauth_exception_handler(OperationalError("database is locked"), {})
+
+    assert response is not None
+    assert response.status_code == 503
+    assert response.data["error"] == "temporarily_unavailable"
+    assert int(response["Retry-After"]) >= 1
+
+
+def test_other_database_errors_are_left_to_django() -> None:
+    assert oauth_exception_handler(OperationalError("no such table: reports"), {}) is None
 
 
 def test_apiauth_401_carries_www_authenticate() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from django_apiauth.events import EventType, record_event
 from django_apiauth.models import AuthEvent
@@ -45,3 +45,20 @@ def test_events_cannot_be_added_changed_or_deleted(admin_client: Client) -> None
     admin_client.post(f"{URL}{event.pk}/change/", {"type": "logout"})
     event.refresh_from_db()
     assert event.type != "logout"
+
+
+def test_unlock_action_takes_each_lockout_event_for_what_it_names(admin_client: Client) -> None:
+    """A lockout event may name only an account (no client IP) or only a network (no account)."""
+    record_event(EventType.LOCKOUT, details={"account": "hashed-account"})
+    record_event(EventType.LOCKOUT, request=RequestFactory().post("/", REMOTE_ADDR="198.51.100.9"))
+    record_event(EventType.LOGIN_FAILED, request=RequestFactory().post("/", REMOTE_ADDR="203.0.113.1"))
+    selected = [str(pk) for pk in AuthEvent.objects.values_list("pk", flat=True)]
+
+    response = admin_client.post(URL, {"action": "unlock", "_selected_action": selected}, follow=True)
+
+    assert b"Unlocked 1 account(s) and 1 network(s)." in response.content
+    unlocked = AuthEvent.objects.filter(type=EventType.LOCKOUT, details__action="unlock")
+    assert sorted(str(event.details.get("account") or event.details.get("network")) for event in unlocked) == [
+        "198.51.100.9",
+        "hashed-account",
+    ]

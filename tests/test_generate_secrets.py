@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
 from io import StringIO
@@ -68,3 +69,18 @@ def test_bad_option_exits_2() -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--only", "password"])
     assert exit_info.value.code == 2
+
+
+def test_running_the_module_exits_with_the_status_of_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``python -m`` in this process, so that the ``__main__`` guard itself is exercised."""
+    monkeypatch.setattr(sys, "argv", ["generate_secrets", "--only", "pepper"])
+    monkeypatch.delitem(sys.modules, "django_apiauth.generate_secrets")
+
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_module("django_apiauth.generate_secrets", run_name="__main__")
+
+    assert exit_info.value.code == 0
+    (value,) = capsys.readouterr().out.splitlines()
+    assert len(value) >= MIN_PEPPER_LENGTH

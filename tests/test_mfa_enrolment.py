@@ -214,6 +214,17 @@ def _sid(pair: dict[str, Any]) -> str:
     return str(verify_access_token(pair["access_token"])["sid"])
 
 
+def test_revoking_other_sessions_when_there_are_none_records_no_revocation(user: User, clock: Any) -> None:
+    client, pair = signed_in()
+    secret = start(client).json()["secret"]
+
+    body = {"code": pyotp.TOTP(secret).now(), "revoke_other_sessions": True}
+
+    assert client.post(CONFIRM, body, format="json").status_code == 200
+    assert RefreshTokenFamily.objects.get(revoked_at=None).sid == _sid(pair)
+    assert not AuthEvent.objects.filter(type=EventType.SESSION_REVOKED).exists()
+
+
 def test_sessions_stay_valid_after_enrolment_unless_revoked(user: User, clock: Any) -> None:
     other = login_pair(APIClient())
     enrol()

@@ -114,6 +114,14 @@ def test_command_text_output() -> None:
     assert "cannot be shown again" in err
 
 
+def test_command_text_output_of_a_public_client_has_no_secret_and_no_warning() -> None:
+    out, err = run("--name", "CLI", "--type", "public", "--redirect-uri", "http://127.0.0.1/cb",
+                   "--grant-type", "authorization_code")  # fmt: skip
+    assert out.startswith("client_id: cl_")
+    assert "client_secret" not in out
+    assert err == ""
+
+
 def test_command_refuses_bad_registration() -> None:
     with pytest.raises(CommandError, match="redirect URI"):
         run("--name", "CLI", "--type", "confidential", "--grant-type", "authorization_code")

@@ -9,7 +9,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from django_apiauth.jwt.access import issue_access_token
-from django_apiauth.models import AuthEvent, EventType, OAuthConsent, RefreshTokenFamily
+from django_apiauth.models import AuthEvent, AuthorizationCode, EventType, OAuthConsent, RefreshTokenFamily
 from tests.support.oauth import REDIRECT, Pkce, basic, confidential, get_code, token_request
 from tests.support.refresh_tokens import login_pair
 
@@ -99,3 +99,13 @@ def test_third_party_tokens_cannot_manage_grants(granted: Any) -> None:
 
 def test_grants_need_authentication() -> None:
     assert APIClient().get("/auth/oauth/grants/").status_code == 401
+
+
+def test_a_grant_and_its_code_name_the_client_by_its_public_id(granted: Any, user: Any) -> None:
+    """In the shell and in logs, the client is the ``client_id`` its developers know, not a row number."""
+    app, _ = granted
+    code = AuthorizationCode.objects.get()
+    consent = OAuthConsent.objects.get()
+
+    assert str(code) == f"authorization code {code.pk} for {app.client.client_id}"
+    assert str(consent) == f"consent of {user.pk} for {app.client.client_id}"

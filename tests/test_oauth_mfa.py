@@ -78,3 +78,36 @@ def test_otp_step_without_a_pending_sign_in_starts_over() -> None:
     response = Client().post(LOGIN, {"step": "otp", "next": next_url, "otp": "123456"})
     assert response.status_code == 400
     assert response.context["step"] == "password"
+
+
+def test_with_django_otps_middleware_the_session_is_verified_by_it(user: Any, settings: Any) -> None:
+    """Projects that install ``OTPMiddleware`` get ``request.user.is_verified()``, which the pages then trust."""
+    auth = "django.contrib.auth.middleware.AuthenticationMiddleware"
+    at = settings.MIDDLEWARE.index(auth) + 1
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:at], "django_otp.middleware.OTPMiddleware", *settings.MIDDLEWARE[at:]]
+    enrolled = enrol(user.get_username())
+    browser = Client()
+    browser.force_login(user)
+    next_url = authorize_url(authorize_params(confidential().client.client_id, Pkce()))
+    assert browser.get(next_url)["Location"].startswith(LOGIN)  # a password-only session is not verified
+
+    done = browser.post(LOGIN, {"step": "otp", "next": next_url, "otp": enrolled.backup_codes[0]})
+
+    assert done.status_code == 303
+    assert browser.get(next_url).status_code == 200
+
+
+def test_a_user_deactivated_between_the_two_steps_must_start_over(user: Any, password: str) -> None:
+    enrolled = enrol(user.get_username())
+    next_url = authorize_url(authorize_params(confidential().client.client_id, Pkce()))
+    browser = Client()
+    form = {"step": "password", "next": next_url, "username": user.get_username(), "password": password}
+    assert browser.post(LOGIN, form).context["step"] == "otp"
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+
+    response = browser.post(LOGIN, {"step": "otp", "next": next_url, "otp": enrolled.backup_codes[0]})
+
+    assert response.status_code == 400
+    assert response.context["step"] == "password"
+    assert "_auth_user_id" not in browser.session

@@ -12,6 +12,7 @@ from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from django_apiauth.openapi import register_extensions
 from django_apiauth.openapi.hooks import add_plain_view_endpoints
 from django_apiauth.testing import override_apiauth
 from tests.support.servers import ROOT
@@ -130,3 +131,27 @@ def test_an_undescribed_app_endpoint_gets_the_generic_shape_instead_of_an_error(
     assert operation["responses"]["401"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
+
+
+@pytest.mark.urls("tests.support.scopes_urls")
+def test_without_the_oauth_routes_tokens_are_only_a_jwt_bearer_scheme() -> None:
+    """A project that routes only its own views (the app's URLs not included) has no OAuth flow to describe."""
+    generated = SchemaGenerator(urlconf="tests.support.scopes_urls").get_schema(request=None, public=True)
+
+    schemes = generated["components"]["securitySchemes"]
+    assert schemes["jwtAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert "oauth2" not in schemes
+    assert {"oauth2": []} not in generated["paths"]["/b/me/"]["get"]["security"]
+    assert {"jwtAuth": []} in generated["paths"]["/b/me/"]["get"]["security"]
+
+
+def test_without_drf_spectacular_no_extension_module_is_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extension modules import drf-spectacular: with it missing, ``ready`` must not import them."""
+    monkeypatch.setitem(sys.modules, "drf_spectacular", None)  # what an uninstalled package looks like
+    for name in ("django_apiauth.openapi.authentication", "django_apiauth.openapi.views"):
+        monkeypatch.delitem(sys.modules, name)
+
+    register_extensions()
+
+    assert "django_apiauth.openapi.authentication" not in sys.modules
+    assert "django_apiauth.openapi.views" not in sys.modules

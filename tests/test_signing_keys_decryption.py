@@ -23,7 +23,7 @@ from django_apiauth.mfa import totp
 from django_apiauth.models.mfa import TOTPDevice
 from django_apiauth.models.signing_keys import SigningKey
 from django_apiauth.signing_keys.rotation import ensure_active_key
-from tests.support.mfa import enrol, mfa_token, verify
+from tests.support.mfa import enrol, mfa_token, signed_in, start, verify
 from tests.support.refresh_tokens import login, login_pair
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +118,20 @@ def test_an_undecryptable_totp_secret_answers_503_revealing_no_configuration(
     lines = [r.getMessage() for r in caplog.records if r.name == "django_apiauth.mfa"]
     assert len(lines) == 1
     assert "KEY_ENCRYPTION_KEYS" in lines[0]
+
+
+def test_enrolment_under_an_invalid_encryption_key_answers_503_and_stores_nothing(
+    user: Any, apiauth: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, _ = signed_in()
+    apiauth(KEY_ENCRYPTION_KEYS=["not-a-fernet-key"])
+    totp._reported.clear()
+
+    with caplog.at_level(logging.ERROR, logger="django_apiauth.mfa"):
+        response = start(client)
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "temporarily_unavailable"
+    assert b"KEY_ENCRYPTION" not in response.content
+    assert not TOTPDevice.objects.exists()
+    assert any("KEY_ENCRYPTION_KEYS" in r.getMessage() for r in caplog.records if r.name == "django_apiauth.mfa")

@@ -102,7 +102,7 @@ class AuthorizationCode(models.Model):
         indexes = [models.Index(fields=["expires_at"], name="apiauth_oauthcode_expires")]
 
     def __str__(self) -> str:
-        return f"authorization code {self.pk} for {self.client_id}"
+        return f"authorization code {self.pk} for {self.client.client_id}"
 
 
 class OAuthConsent(models.Model):
@@ -121,4 +121,4 @@ class OAuthConsent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"consent of {self.user_id} for {self.client_id}"
+        return f"consent of {self.user_id} for {self.client.client_id}"

@@ -18,5 +18,7 @@ def spectacular_installed() -> bool:
 
 
 def register_extensions() -> None:
-    """Import the extension modules: drf-spectacular registers its extension classes when they are defined."""
-    from django_apiauth.openapi import authentication, views  # noqa: F401
+    """Import the extension modules, if drf-spectacular is installed: it registers each extension class when
+    the class is defined. Without it, nothing is imported (the modules import drf-spectacular)."""
+    if spectacular_installed():
+        from django_apiauth.openapi import authentication, views  # noqa: F401

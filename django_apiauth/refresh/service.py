@@ -230,24 +230,25 @@ def _revoke_for_reuse(family: RefreshTokenFamily, now: datetime) -> _Decision:
 def _access_token(
     user: Any, family: RefreshTokenFamily, *, scopes: tuple[str, ...], request: HttpRequest
 ) -> AccessToken:
-    """The family's access token; the first one issued on an empty key table bootstraps the keys."""
-    client_id = family.client_id or FIRST_PARTY_CLIENT_ID
-    for attempt in (1, 2):
-        try:
-            return issue_access_token(
-                user,
-                scopes=scopes,
-                sid=family.sid,
-                client_id=client_id,
-                amr=family.amr.split(),
-                auth_time=int(family.authenticated_at.timestamp()),
-                request=request,
-            )
-        except NoSigningKey:
-            if attempt == 2:
-                raise
-            ensure_active_key()
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+    """The family's access token; the first one issued on an empty key table bootstraps the keys (a second
+    ``NoSigningKey`` then propagates)."""
+
+    def issue() -> AccessToken:
+        return issue_access_token(
+            user,
+            scopes=scopes,
+            sid=family.sid,
+            client_id=family.client_id or FIRST_PARTY_CLIENT_ID,
+            amr=family.amr.split(),
+            auth_time=int(family.authenticated_at.timestamp()),
+            request=request,
+        )
+
+    try:
+        return issue()
+    except NoSigningKey:
+        ensure_active_key()
+    return issue()
 
 
 @sensitive_variables("raw")

@@ -19,7 +19,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from django_apiauth.exceptions import ApiAuthError
+from django_apiauth.exceptions import RateLimited, TemporarilyUnavailable
 from django_apiauth.oauth import integration
 from django_apiauth.oauth.authorization import (
     AuthorizationRedirectError,
@@ -135,7 +135,7 @@ class LoginView(FormPage):
         username, password = _field(request, "username"), _field(request, "password")
         try:
             user = integration.check_password(request, username=username, password=password) if username else None
-        except ApiAuthError as exc:  # a wait imposed by the brute-force counters, an outage
+        except (RateLimited, TemporarilyUnavailable) as exc:  # a wait imposed by the brute-force counters, an outage
             return self._refused(request, next_url, "password", exc)
         if user is None or not password:
             return self._page(request, next_url, step="password", error="Invalid username or password.", status=400)
@@ -152,7 +152,7 @@ class LoginView(FormPage):
             return self._page(request, next_url, step="password", error="Please sign in again.", status=400)
         try:
             verified = integration.verify_second_factor(request, user, _field(request, "otp"))
-        except ApiAuthError as exc:  # django-otp's back-off after wrong codes, an outage
+        except (RateLimited, TemporarilyUnavailable) as exc:  # django-otp's back-off after wrong codes, an outage
             return self._refused(request, next_url, "otp", exc)
         if not verified:
             return self._page(request, next_url, step="otp", error="The code is not valid.", status=400)
@@ -160,12 +160,12 @@ class LoginView(FormPage):
         request.session.pop(PENDING_BACKEND, None)
         return _redirect(next_url, after_post=True)
 
-    def _refused(self, request: HttpRequest, next_url: str, step: str, exc: ApiAuthError) -> HttpResponse:
+    def _refused(
+        self, request: HttpRequest, next_url: str, step: str, exc: RateLimited | TemporarilyUnavailable
+    ) -> HttpResponse:
         """The page again with the refusal's own status (429, 503) and ``Retry-After``."""
         response = self._page(request, next_url, step=step, error=exc.description, status=exc.status_code)
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            response["Retry-After"] = str(retry_after)
+        response["Retry-After"] = str(exc.retry_after)
         return response
 
     def _page(
