@@ -4,9 +4,10 @@ For JWT (RS256, ``StatelessJWTAuthentication``) and API keys (``APIKeyAuthentica
 refused one and the missing credential, each as a whole DRF request next to the no-auth baseline, with the
 database queries and shared-cache round trips one request costs once warm (counted over 200 requests after
 the timing). The JWT rows are a table of their own, next to the bare RSA-2048 verify and the raw verify inside a
-request, measured in interleaved rounds of per-thread CPU time (each row's quietest round kept). Then a flood of
-10,000 distinct wrong API keys and the queries it caused. The brute-force counters stay on (with a threshold no
-flood reaches here), so a refusal's cost includes counting it.
+request, measured in interleaved rounds of per-thread CPU time (each row's quietest round kept). The API-key rows
+and a baseline of their own are measured in interleaved rounds too, each one's quietest kept, so a refusal and a
+valid key meet the same load. Then floods of 10,000 distinct wrong API keys and the queries they caused. The
+brute-force counters stay on (with a threshold no flood reaches here), so a refusal's cost includes counting it.
 
 Targets: a refused JWT (garbage, unknown ``kid``, bad signature) costs at most a first-seen valid one; a refused
 API key (bad checksum, unknown lookup id, wrong secret) at most a valid key with a warm cache; no query after
@@ -21,6 +22,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -28,10 +30,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.permissions import AllowAny
 
+from bench.bench_jwt import _best_of_rounds
 from bench.harness import NoAuthView, Result, baseline, factory, measure, view_with
 from django_apiauth.api_keys import cache as key_cache
-from django_apiauth.api_keys.format import generate_key
+from django_apiauth.api_keys.format import LEGACY_LOOKUP_ID_LENGTH, SECRET_LENGTH, ParsedKey, generate_key
 from django_apiauth.api_keys.service import create_api_key
+from django_apiauth.crypto.base62 import random_string
 from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
 from django_apiauth.drf.jwt_authentication import StatelessJWTAuthentication
 from django_apiauth.jwt.access import issue_access_token, verify_access_token
@@ -41,7 +45,12 @@ from django_apiauth.testing import override_apiauth
 
 FLOOD = 10_000
 REFUSED_JWT = ("JWT garbage", "JWT unknown kid", "JWT bad signature")
-REFUSED_KEY = ("API key malformed (bad checksum)", "API key unknown lookup id", "API key wrong secret")
+REFUSED_KEY = (
+    "API key malformed (bad checksum)",
+    "API key unknown lookup id",
+    "API key unknown 12-character lookup id",
+    "API key wrong secret",
+)
 WARM_UP = 100
 COUNTED = 200
 #: What one JWT row needs measured: a function timing one round, and one counting queries and round trips.
@@ -99,6 +108,19 @@ def counting_round_trips() -> Iterator[list[int]]:
             delattr(cache, name)
 
 
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    """Every statement sent to the database, however many (Django's own query log keeps the last 9,000)."""
+    sent: list[str] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield sent
+
+
 def costs(call: Callable[[], Any], n: int = COUNTED) -> tuple[float, float]:
     """Queries and shared-cache round trips per call, over ``n`` calls."""
     with CaptureQueriesContext(connection) as queries, counting_round_trips() as trips:
@@ -107,7 +129,8 @@ def costs(call: Callable[[], Any], n: int = COUNTED) -> tuple[float, float]:
     return len(queries.captured_queries) / n, trips[0] / n
 
 
-def scenario(name: str, view: Callable[..., Any], headers: dict[str, str], status: int, **apiauth: Any) -> Result:
+def request_call(name: str, view: Callable[..., Any], headers: dict[str, str], status: int) -> Callable[[], None]:
+    """One whole request through ``view``; a status other than ``status`` stops the run (nothing wrong is timed)."""
     request_headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
 
     def call() -> None:
@@ -116,6 +139,11 @@ def scenario(name: str, view: Callable[..., Any], headers: dict[str, str], statu
         if response.status_code != status:
             raise RuntimeError(f"{name}: status {response.status_code}, expected {status}")
 
+    return call
+
+
+def scenario(name: str, view: Callable[..., Any], headers: dict[str, str], status: int, **apiauth: Any) -> Result:
+    call = request_call(name, view, headers, status)
     with override_apiauth(**SETTINGS, **apiauth):
         result = measure(name, call, batch=200, batches=5)
         queries, trips = costs(call)
@@ -239,27 +267,64 @@ def jwt_table(user: User) -> None:
     )
 
 
-def api_key_rows(user: User) -> list[Result]:
+@dataclass(frozen=True)
+class KeyScenario:
+    name: str
+    headers: dict[str, str]
+    status: int
+    apiauth: dict[str, Any] = field(default_factory=dict)
+    cold: bool = False  # starts with an empty key cache (what the warm rows left would serve the first second)
+
+
+def api_key_rows(user: User) -> tuple[Result, list[Result]]:
+    """The API-key rows and their own baseline, measured in interleaved rounds (each one's quietest kept), so
+    a refusal and a valid key are compared under the same load; queries and round trips counted after."""
     with override_apiauth(**SETTINGS):
         plaintext = create_api_key(owner=user, name="bench-refusals").plaintext
     lookup_id = plaintext.split("_")[1]
     malformed = plaintext[:-1] + ("A" if plaintext[-1] != "A" else "B")
     view = view_with([APIKeyAuthentication], [AllowAny])
-    header = "X-API-Key"
-    warm = scenario("API key valid, warm cache", view, {header: plaintext}, 200)
-    key_cache.clear()  # the warm run's row would otherwise serve the first second
-    return [
-        warm,
-        scenario("API key valid, cache off", view, {header: plaintext}, 200, API_KEY_CACHE_TTL=0),
-        scenario("API key malformed (bad checksum)", view, {header: malformed}, 401),
-        scenario("API key unknown lookup id", view, {header: generate_key("apiauth").full}, 401),
-        scenario("API key wrong secret", view, {header: generate_key("apiauth", lookup_id).full}, 401),
-        scenario("API key missing credential", view, {}, 200),
+    key = "X-API-Key"
+    scenarios = [
+        KeyScenario("API key valid, warm cache", {key: plaintext}, 200),
+        KeyScenario("API key valid, cache off", {key: plaintext}, 200, {"API_KEY_CACHE_TTL": 0}, cold=True),
+        KeyScenario("API key malformed (bad checksum)", {key: malformed}, 401),
+        KeyScenario("API key unknown lookup id", {key: generate_key("apiauth").full}, 401),
+        KeyScenario("API key unknown 12-character lookup id", {key: _untagged_key()}, 401),
+        KeyScenario("API key wrong secret", {key: generate_key("apiauth", lookup_id).full}, 401),
+        KeyScenario("API key missing credential", {}, 200),
     ]
+    calls = {s.name: request_call(s.name, view, s.headers, s.status) for s in scenarios}
+
+    def timed(spec: KeyScenario) -> Callable[[], Result]:
+        def run_once() -> Result:
+            if spec.cold:
+                key_cache.clear()
+            with override_apiauth(**SETTINGS, **spec.apiauth):
+                return measure(spec.name, calls[spec.name], batch=200, batches=3)
+
+        return run_once
+
+    measured = _best_of_rounds({"base": baseline, **{s.name: timed(s) for s in scenarios}})
+    for spec in scenarios:
+        if spec.cold:
+            key_cache.clear()
+        with override_apiauth(**SETTINGS, **spec.apiauth):
+            queries, trips = costs(calls[spec.name])
+        measured[spec.name].note = f"{queries:.2f} | {trips:.2f}"
+    base = measured.pop("base")
+    base.name, base.note = "no auth (baseline, interleaved with the API-key rows)", "0 | 0"
+    return base, list(measured.values())
+
+
+def _untagged_key() -> str:
+    """A made-up key in the form keys had before lookup-id tags (12 characters, nothing to check offline)."""
+    return ParsedKey("apiauth", random_string(LEGACY_LOOKUP_ID_LENGTH), random_string(SECRET_LENGTH)).full
 
 
 def flood(user: User) -> list[str]:
-    """10,000 distinct wrong keys, twice: wrong secrets for a live key's lookup id, and unknown lookup ids."""
+    """10,000 distinct wrong keys, three times: wrong secrets for a live key's lookup id, made-up lookup ids,
+    and made-up lookup ids of the form keys had before tags (no usable key of that form exists here)."""
     with override_apiauth(**SETTINGS):
         plaintext = create_api_key(owner=user, name="bench-flood").plaintext
     lookup_id = plaintext.split("_")[1]
@@ -268,21 +333,20 @@ def flood(user: User) -> list[str]:
     for label, make in (
         ("distinct wrong secrets, one live key", lambda: generate_key("apiauth", lookup_id).full),
         ("distinct unknown lookup ids", lambda: generate_key("apiauth").full),
+        ("distinct unknown 12-character lookup ids", _untagged_key),
     ):
         requests = [factory.get("/bench/", HTTP_X_API_KEY=make()) for _ in range(FLOOD)]
         with override_apiauth(**SETTINGS):
-            with CaptureQueriesContext(connection) as warm_up:
+            with counting_queries() as warm_up:
                 for request in requests[:WARM_UP]:
                     view(request).render()
-            with CaptureQueriesContext(connection) as queries, counting_round_trips() as trips:
+            with counting_queries() as later, counting_round_trips() as trips:
                 for request in requests[WARM_UP:]:
                     view(request).render()
-        captured = warm_up.captured_queries + queries.captured_queries
-        lookups = sum("apiauth_apikey" in q["sql"] for q in captured)
-        later = queries.captured_queries
-        later_lookups = sum("apiauth_apikey" in q["sql"] for q in later)
+        lookups = sum("apiauth_apikey" in sql for sql in warm_up + later)
+        later_lookups = sum("apiauth_apikey" in sql for sql in later)
         lines.append(
-            f"| {label} | {FLOOD:,} | {len(captured)} ({lookups} key lookups) | "
+            f"| {label} | {FLOOD:,} | {len(warm_up) + len(later)} ({lookups} key lookups) | "
             f"{len(later)} ({later_lookups} key lookups) | {trips[0] / (FLOOD - WARM_UP):.2f} |"
         )
     return lines
@@ -290,22 +354,20 @@ def flood(user: User) -> list[str]:
 
 def run() -> None:
     user = User.objects.create_user("bench-refusals", password="x")
-    base = baseline()
-    base.note = "0 | 0"
     jwt_table(user)
-    rows = api_key_rows(user)
+    key_base, rows = api_key_rows(user)
     print("\n### Refusing next to accepting (per request, same run)\n")
     print(
         "| scenario | per request (µs) | ± | overhead (µs) | x baseline | queries / request | round trips / request |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for r in [base, *rows]:
-        overhead = r.median_us - base.median_us
+    for r in [key_base, *rows]:
+        overhead = r.median_us - key_base.median_us
         print(
             f"| {r.name} | {r.median_us:.1f} | {r.spread_us:.1f} | {overhead:+.1f} | "
-            f"{r.median_us / base.median_us:.2f} | {r.note} |"
+            f"{r.median_us / key_base.median_us:.2f} | {r.note} |"
         )
-    by_name = {r.name: r.median_us - base.median_us for r in rows}
+    by_name = {r.name: r.median_us - key_base.median_us for r in rows}
     worst_key = max(by_name[name] for name in REFUSED_KEY)
     print(f"\nWorst refused API key {worst_key:+.1f} µs vs valid warm {by_name['API key valid, warm cache']:+.1f} µs.")
     print(f"\n### Flood of {FLOOD:,} distinct wrong API keys from one network\n")

@@ -32,8 +32,9 @@ from dataclasses import dataclass
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.localcache import register
 
-#: Largest batch, whatever the threshold: a process's counts reach the shared counter at least this often.
-MAX_BATCH = 32
+#: Largest batch, whatever the threshold: a process never holds more of one network's refusals than this (and
+#: never for more than ``PUSH_INTERVAL`` while they keep coming).
+MAX_BATCH = 1_000
 #: Seconds after which a network's pending refusals are pushed with its next refusal, however few.
 PUSH_INTERVAL = 1.0
 #: Seconds a wait answered by the shared counter is believed here before it is asked again.
@@ -157,5 +158,5 @@ register(
     refusals,
     size=f"{MAX_NETWORKS:,} networks; the oldest is pushed to the shared counter to make room",
     staleness="refusals reach the shared counter within a batch (a tenth of `LOCKOUT_IP_FAILURES`, at most "
-    f"{MAX_BATCH}) or {PUSH_INTERVAL:g} s; a wait it answered is believed for at most {WAIT_MEMORY:g} s",
+    f"{MAX_BATCH:,}) or {PUSH_INTERVAL:g} s; a wait it answered is believed for at most {WAIT_MEMORY:g} s",
 )
