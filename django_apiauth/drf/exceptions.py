@@ -100,9 +100,6 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
         body["fields"] = exc.detail
     response.data = body
     response["Cache-Control"] = "no-store"
-    challenge = getattr(exc, "www_authenticate", None)
-    if isinstance(challenge, str) and response.status_code == 401:
-        response["WWW-Authenticate"] = challenge  # the scheme that refused names itself
     if body["error"] == "insufficient_scope":
         _add_scope_challenge(response, context)
     return response
