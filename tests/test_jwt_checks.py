@@ -34,6 +34,7 @@ def test_test_settings_are_clean() -> None:
         ({"JWT_ALGORITHM": "HS256"}, ["apiauth.E012"]),
         ({"JWT_ALGORITHM": "HS256", "JWT_ALLOW_HS256": True}, []),
         ({"JWT_ALGORITHM": 256}, ["apiauth.E003"]),
+        ({"JWT_ALGORITHM": True}, ["apiauth.E003"]),  # a bool is refused before the algorithm checks read it
         ({"JWT_MAX_TOKEN_BYTES": True}, ["apiauth.E003"]),  # a bool is not an int here
         ({"JWT_MAX_TOKEN_BYTES": 100}, ["apiauth.E013"]),
         ({"JWT_VERIFIED_TOKEN_CACHE_SIZE": -1}, ["apiauth.E016"]),

@@ -37,6 +37,13 @@ def test_bad_settings_report_their_id(overrides: dict[str, Any], expected: str) 
         assert expected in _ids()
 
 
+def test_a_wait_of_the_wrong_type_is_left_to_the_type_check() -> None:
+    with override_apiauth(LOCKOUT_BASE_WAIT=True, LOCKOUT_MAX_WAIT=30):
+        found = _ids()
+    assert "apiauth.E003" in found
+    assert "apiauth.E062" not in found
+
+
 def test_good_settings_are_quiet() -> None:
     good = {
         "THROTTLE_RATES": {"login": "5/10m", "reports": "1000/day", "burst": "10/s", "x": "100/min", "off": None},
