@@ -131,3 +131,19 @@ def reset_outage_log() -> None:
     """Forget when outages were last logged (tests)."""
     with _log_lock:
         _last_logged.clear()
+
+
+def push_tails_at_exit(push: Callable[[float], int], seconds: float, what: str, unit: str, log: logging.Logger) -> None:
+    """Run ``push(deadline)`` (it returns how many ``unit`` it could not push in time) for at most ``seconds``.
+
+    Counters kept per process (event windows, API-key refusals) push their tails to the shared cache at
+    interpreter exit, a worker's graceful shutdown, so that the shared counts stay exact; a failure there is
+    logged, never raised, because nothing can handle it at exit.
+    """
+    try:
+        left = push(time.monotonic() + seconds)
+    except Exception:
+        log.exception("could not push pending %s at exit", what)
+        return
+    if left:
+        log.warning("%d %s' pending %s were not pushed at exit", left, unit, what)

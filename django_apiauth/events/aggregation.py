@@ -30,6 +30,7 @@ from django.http import HttpRequest
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.localcache import register, register_memo
+from django_apiauth.shared_cache import push_tails_at_exit
 
 #: Windows (type, source, window number) a process may hold counts for before it pushes the oldest early.
 MAX_PENDING = 10_000
@@ -141,13 +142,7 @@ def _flush_at_exit() -> None:
     """At interpreter exit (a worker's graceful shutdown), push this process's tails so the rows' counts stay
     exact, for at most ``EXIT_FLUSH_SECONDS`` (each window costs a shared-cache call and an UPDATE); a process
     killed without exiting loses its tails, at most what it counted since the last power of two per window."""
-    try:
-        left = pending.flush(time.monotonic() + EXIT_FLUSH_SECONDS)
-    except Exception:
-        logger.exception("could not push pending event counts at exit")
-        return
-    if left:
-        logger.warning("%d windows' pending event counts were not pushed at exit", left)
+    push_tails_at_exit(pending.flush, EXIT_FLUSH_SECONDS, "event counts", "windows", logger)
 
 
 atexit.register(_flush_at_exit)

@@ -44,7 +44,7 @@ from django_apiauth.lockout.cache_store import CacheStore
 from django_apiauth.lockout.policy import Counter, Networks, Verdict, current_timing
 from django_apiauth.lockout.redis_store import RedisStore
 from django_apiauth.models.events import EventType
-from django_apiauth.shared_cache import guarded, shared_cache
+from django_apiauth.shared_cache import guarded, push_tails_at_exit, shared_cache
 from django_apiauth.throttling.redis_backend import redis_client_of
 
 KINDS = ("login", "mfa", "api_key", "refresh", "oauth_client")
@@ -240,13 +240,7 @@ def push_pending_refusals(deadline: float = math.inf) -> int:
 def _push_at_exit() -> None:
     """At interpreter exit (a worker's graceful shutdown), push what this process counted, for at most
     ``EXIT_PUSH_SECONDS``: a lost tail is at most a batch per network (the stated precision)."""
-    try:
-        left = push_pending_refusals(time.monotonic() + EXIT_PUSH_SECONDS)
-    except Exception:
-        logger.exception("could not push pending API-key refusal counts at exit")
-        return
-    if left:
-        logger.warning("%d networks' pending API-key refusal counts were not pushed at exit", left)
+    push_tails_at_exit(push_pending_refusals, EXIT_PUSH_SECONDS, "API-key refusal counts", "networks", logger)
 
 
 atexit.register(_push_at_exit)
