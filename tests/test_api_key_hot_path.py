@@ -23,25 +23,16 @@ from django_apiauth.api_keys.hashing import derived_pepper, hash_secret
 from django_apiauth.api_keys.lookup_ids import usable_keys_tagged_with
 from django_apiauth.api_keys.service import IssuedKey, revoke_api_key, rotate_api_key
 from django_apiauth.models import APIKey, AuthEvent
+from tests.support.clock import FakeClock, hand_clock
 
 pytestmark = pytest.mark.django_db
 WHOAMI = "/api/whoami/"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """Drive the per-process key cache with a hand-moved clock (time-machine leaves ``monotonic`` alone)."""
-    fake = FakeClock()
-    monkeypatch.setattr(key_cache.verified_keys, "clock", fake)
-    return fake
+    return hand_clock(monkeypatch, key_cache.verified_keys)
 
 
 def get(client: APIClient, key: str) -> int:

@@ -35,6 +35,7 @@ from django_apiauth.api_keys.service import IssuedKey
 from django_apiauth.crypto.base62 import encode_int, random_string
 from django_apiauth.events import aggregation
 from django_apiauth.models import APIKey
+from tests.support.clock import FakeClock, hand_clock
 
 pytestmark = pytest.mark.django_db
 WHOAMI = "/api/whoami/"
@@ -47,20 +48,11 @@ WARM_UP = 10_000
 FLOOD_MEMORY_BOUND = 64 * 1024
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
-    for memory in (key_cache.verified_keys, key_cache.unknown_lookup_ids, lookup_ids.legacy_keys_present):
-        monkeypatch.setattr(memory, "clock", fake)
-    return fake
+    return hand_clock(
+        monkeypatch, key_cache.verified_keys, key_cache.unknown_lookup_ids, lookup_ids.legacy_keys_present
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -18,26 +18,16 @@ from django_apiauth.api_keys import lookup_ids
 from django_apiauth.api_keys.format import LOOKUP_ID_LENGTH, generate_key
 from django_apiauth.api_keys.service import IssuedKey
 from django_apiauth.crypto.base62 import random_string
+from tests.support.clock import FakeClock, hand_clock
 
 pytestmark = pytest.mark.django_db
 WHOAMI = "/api/whoami/"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """Both key memories on a hand-moved clock (time-machine leaves ``monotonic`` alone)."""
-    fake = FakeClock()
-    monkeypatch.setattr(key_cache.verified_keys, "clock", fake)
-    monkeypatch.setattr(key_cache.unknown_lookup_ids, "clock", fake)
-    return fake
+    return hand_clock(monkeypatch, key_cache.verified_keys, key_cache.unknown_lookup_ids)
 
 
 @pytest.fixture(autouse=True)

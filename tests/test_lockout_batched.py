@@ -18,6 +18,7 @@ from django_apiauth.lockout import batched
 from django_apiauth.lockout import service as lockout
 from django_apiauth.lockout.policy import current_timing
 from django_apiauth.shared_cache import shared_cache
+from tests.support.clock import FakeClock, hand_clock
 from tests.support.redis_server import RedisServer, redis_server
 
 pytestmark = pytest.mark.django_db
@@ -25,20 +26,10 @@ __all__ = ["redis_server"]
 IP = "198.51.100.23"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """This process's memory of refusals on a hand-moved clock (the shared counter keeps its own)."""
-    fake = FakeClock()
-    monkeypatch.setattr(batched.refusals, "clock", fake)
-    return fake
+    return hand_clock(monkeypatch, batched.refusals)
 
 
 @pytest.fixture(autouse=True)

@@ -27,26 +27,17 @@ from django_apiauth.models.oauth import OAuthClient
 from django_apiauth.models.refresh import RevocationReason
 from django_apiauth.oauth import principal
 from django_apiauth.oauth.lifecycle import deactivate_clients, delete_clients
+from tests.support.clock import FakeClock, hand_clock
 from tests.support.oauth import Pkce, basic, confidential, get_code, token_request
 
 pytestmark = pytest.mark.django_db
 FORM = "application/x-www-form-urlencoded"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """The client-state cache's clock, moved by hand (time-machine leaves ``monotonic`` alone)."""
-    fake = FakeClock()
-    monkeypatch.setattr(principal.client_states, "clock", fake)
-    return fake
+    return hand_clock(monkeypatch, principal.client_states)
 
 
 @pytest.fixture
