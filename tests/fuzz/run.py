@@ -74,7 +74,8 @@ def main() -> int:
         env.pop("REDIS_URL", None)  # one worker process: its own cache
         username, password = f"fuzz-{secrets.token_hex(4)}", secrets.token_urlsafe(16)
         manage(env, "migrate", "--noinput")
-        manage(env, "ensure_demo_user", "--username", username, "--password", password)
+        # One argument each: a generated password may start with "-", which argparse would read as an option.
+        manage(env, "ensure_demo_user", f"--username={username}", f"--password={password}")
         sock = listening_socket()
         with sock, gunicorn(sock, env, tmp / "server.log") as server:
             fuzz_env = {
