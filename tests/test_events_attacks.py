@@ -25,8 +25,8 @@ def test_ipv6_addresses_of_one_slash64_are_aggregated(apiauth: Callable[..., Non
             refresh(APIClient(), "A" * 43, HTTP_X_FORWARDED_FOR=f"2001:db8:0:1::{i + 1:x}")
         refresh(APIClient(), "A" * 43, HTTP_X_FORWARDED_FOR="2001:db8:0:2::1")
 
-    rows = AuthEvent.objects.filter(type=EventType.TOKEN_REJECTED).order_by("created_at")
-    assert [(row.client_ip, row.count) for row in rows] == [("2001:db8:0:1::1", 32), ("2001:db8:0:2::1", 1)]
+    rows = AuthEvent.objects.filter(type=EventType.TOKEN_REJECTED)
+    assert sorted((row.client_ip, row.count) for row in rows) == [("2001:db8:0:1::1", 32), ("2001:db8:0:2::1", 1)]
 
 
 def test_flood_of_events_without_a_client_ip_is_aggregated(db: None) -> None:
