@@ -50,9 +50,15 @@ def unavailable_when_busy(service: Callable[P, R]) -> Callable[P, R]:
         try:
             return service(*args, **kwargs)
         except OperationalError as exc:
-            if not is_contention(exc):
-                raise
-            logger.warning("database busy in %s (%s): answered 503", service.__qualname__, type(exc).__name__)
-            raise TemporarilyUnavailable(retry_after=RETRY_AFTER) from exc
+            raise busy_refusal(exc, service.__qualname__) from exc
 
     return run
+
+
+def busy_refusal(exc: OperationalError, where: str) -> TemporarilyUnavailable:
+    """The 503 that answers ``exc`` if it is lock contention (logged once, naming ``where``); any other
+    database error is raised again as it is."""
+    if not is_contention(exc):
+        raise exc
+    logger.warning("database busy in %s (%s): answered 503", where, type(exc).__name__)
+    return TemporarilyUnavailable(retry_after=RETRY_AFTER)

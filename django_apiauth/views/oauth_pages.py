@@ -12,13 +12,16 @@ from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as session_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from django_apiauth.db_contention import busy_refusal
 from django_apiauth.exceptions import RateLimited, TemporarilyUnavailable
 from django_apiauth.oauth import integration
 from django_apiauth.oauth.authorization import (
@@ -49,9 +52,23 @@ def _redirect(location: str, *, after_post: bool) -> HttpResponse:
     return response
 
 
-def _error_page(request: HttpRequest, description: str) -> HttpResponse:
-    response = render(request, "apiauth/oauth/error.html", {"description": description}, status=400)
+def _error_page(request: HttpRequest, description: str, status: int = 400) -> HttpResponse:
+    response = render(request, "apiauth/oauth/error.html", {"description": description}, status=status)
     return integration.protect_page(response)
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # as FormPage's: it checks the method, then CSRF itself
+class OAuthPage(FormPage):
+    """Base of the flow's pages: a database too busy to answer gets the error page, 503 with ``Retry-After``."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except OperationalError as exc:
+            refusal = busy_refusal(exc, type(self).__qualname__)
+        response = _error_page(request, refusal.description, refusal.status_code)
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
 
 
 def _origin(uri: str) -> str:
@@ -59,7 +76,7 @@ def _origin(uri: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
-class AuthorizeView(FormPage):
+class AuthorizeView(OAuthPage):
     """``GET /auth/oauth/authorize/`` validates and shows consent; ``POST`` is the consent decision."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -112,7 +129,7 @@ class AuthorizeView(FormPage):
 
 
 @method_decorator(sensitive_post_parameters("password", "otp"), name="dispatch")
-class LoginView(FormPage):
+class LoginView(OAuthPage):
     """``/auth/oauth/login/?next=<authorization request>``: password, then the second factor if any."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
