@@ -67,7 +67,7 @@ def build_project(tmp: Path, cache_snippet: str | None, extra_env: dict[str, str
     _run(["-m", "django", "startproject", "mysite", str(tmp)], tmp, env)
     found = snippets()
     with (tmp / "mysite" / "settings.py").open("a") as settings:
-        settings.write("\n" + found["settings"])
+        settings.write("\n" + found["settings"] + "\n" + found["sqlite"])
         if cache_snippet is not None:
             settings.write("\n" + found[cache_snippet])
     with (tmp / "mysite" / "urls.py").open("a") as urls:
@@ -77,13 +77,15 @@ def build_project(tmp: Path, cache_snippet: str | None, extra_env: dict[str, str
 
 
 def _project_facts(project: Path, env: dict[str, str]) -> dict[str, object]:
-    """Creates the login's user and reports what the snippets left of DRF's parsers and of the cache."""
+    """Creates the login's user and reports what the snippets left of DRF's parsers, the cache and the
+    database options."""
     code = (
         "import json; from django.conf import settings; from django.contrib.auth import get_user_model; "
         "from rest_framework.settings import api_settings; "
         "get_user_model().objects.create_user('reader', password='a long readme password'); "
         "print(json.dumps({'parsers': [p.__name__ for p in api_settings.DEFAULT_PARSER_CLASSES], "
-        "'cache': settings.CACHES['default']['BACKEND']}))"
+        "'cache': settings.CACHES['default']['BACKEND'], "
+        "'sqlite_options': settings.DATABASES['default']['OPTIONS']}))"
     )
     return dict(json.loads(_run(["manage.py", "shell", "-c", code], project, env).splitlines()[-1]))
 
@@ -140,7 +142,7 @@ def _assert_project_works(project: Path, env: dict[str, str], sock: socket.socke
 
 
 def test_snippets_are_marked_in_the_readme() -> None:
-    assert set(snippets()) == {"install", "secrets", "settings", "cache-django", "cache-django-redis", "urls"}
+    assert set(snippets()) == {"install", "secrets", "settings", "cache-django", "cache-django-redis", "sqlite", "urls"}
 
 
 def test_settings_snippet_reads_its_secrets_from_the_generator_variables() -> None:
@@ -156,6 +158,8 @@ def test_fresh_startproject_with_the_readme_snippets_logs_in(tmp_path: Path, ser
     facts = _assert_project_works(project, env, served[0], tmp_path / "gunicorn.log")
     # The project's own form posts and uploads keep DRF's parsers.
     assert {"JSONParser", "FormParser", "MultiPartParser"} <= set(facts["parsers"])  # type: ignore[arg-type]
+    # Concurrent writers on the generated SQLite database wait their turn instead of being refused with 503.
+    assert facts["sqlite_options"] == {"transaction_mode": "IMMEDIATE", "timeout": 20}
 
 
 @pytest.mark.redis
