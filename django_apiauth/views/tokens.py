@@ -87,6 +87,9 @@ def presented_username(data: Mapping[str, Any]) -> str:
     Both present with different values is refused rather than guessed between.
     """
     field_name = username_field()
+    if field_name != "username" and data.get(field_name) is None and data.get("username") is None:
+        # Name the field clients of this project are told to send, not only the fallback.
+        raise InvalidRequest(f"The {field_name} (or username) field is required.")
     if field_name == "username" or data.get(field_name) is None:
         return string_field(data, "username", max_length=MAX_USERNAME_LENGTH)
     value = string_field(data, field_name, max_length=MAX_USERNAME_LENGTH)
