@@ -8,6 +8,8 @@ Ids are stable and documented in the README:
 * ``apiauth.E004`` a removed key.
 * ``apiauth.E005`` an import string that cannot be imported.
 * ``apiauth.E006`` an entry of ``TRUSTED_PROXIES`` that is not a CIDR.
+* ``apiauth.W008`` a SQLite database with deferred transactions (Django's default): parallel writers are
+  refused with 503 instead of waiting their turn.
 * ``apiauth.E007`` a value outside its declared constraint (minimum, maximum, choices, pattern): the
   generic constraint check. Keys whose constraint had its own id before keep that id (listed below).
 
@@ -212,7 +214,36 @@ def check_cidrs(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -
     return errors
 
 
-ALL_CHECKS: list[Callable[..., CheckResult]] = [check_namespace, check_import_strings, check_cidrs]
+#: SQLite transaction modes that take the write lock when the transaction begins.
+SQLITE_WRITER_MODES = ("IMMEDIATE", "EXCLUSIVE")
+
+
+def check_sqlite_transaction_mode(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """Deferred SQLite transactions (Django's default) that read and then write fail at once when another
+    writer overlaps, so ordinary parallel requests (two refreshes, two key creations) are answered 503."""
+    warnings: CheckResult = []
+    for alias, database in django_settings.DATABASES.items():
+        if not str(database.get("ENGINE", "")).endswith("sqlite3"):
+            continue
+        mode = str((database.get("OPTIONS") or {}).get("transaction_mode") or "DEFERRED").upper()
+        if mode not in SQLITE_WRITER_MODES:
+            warnings.append(
+                checks.Warning(
+                    f"SQLite database {alias!r} opens deferred transactions: parallel requests that write "
+                    "(refresh, login, API-key creation) are refused with 503 instead of waiting their turn.",
+                    hint='Set DATABASES[...]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}.',
+                    id="apiauth.W008",
+                )
+            )
+    return warnings
+
+
+ALL_CHECKS: list[Callable[..., CheckResult]] = [
+    check_namespace,
+    check_import_strings,
+    check_cidrs,
+    check_sqlite_transaction_mode,
+]
 ALL_CHECKS += REFRESH_CHECKS
 ALL_CHECKS += JWT_CHECKS
 ALL_CHECKS += API_KEY_CHECKS

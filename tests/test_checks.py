@@ -102,3 +102,29 @@ def test_check_deploy_on_example_project_reports_our_ids(tmp_path: Path) -> None
     assert result.returncode != 0
     assert "apiauth.E002" in result.stderr
     assert "apiauth.E003" in result.stderr
+
+
+def _sqlite(**options: object) -> dict[str, object]:
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:", "OPTIONS": options}
+
+
+# Only the check reads the overridden DATABASES; no connection is opened with it.
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES:UserWarning")
+@pytest.mark.parametrize(
+    ("database", "warned"),
+    [
+        (_sqlite(), True),  # startproject's database: Django's deferred transactions
+        (_sqlite(transaction_mode="DEFERRED"), True),
+        ({"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}, True),
+        (_sqlite(transaction_mode="IMMEDIATE", timeout=20), False),
+        (_sqlite(transaction_mode="exclusive"), False),
+        ({"ENGINE": "django.db.backends.postgresql", "NAME": "app"}, False),
+    ],
+)
+def test_sqlite_with_deferred_transactions_is_reported(database: dict[str, object], warned: bool) -> None:
+    """Deferred SQLite transactions refuse parallel writers with 503 at once: the project is told before
+    traffic is."""
+    with override_settings(DATABASES={"default": database}):
+        found = apiauth_checks.check_sqlite_transaction_mode()
+    assert [m.id for m in found] == (["apiauth.W008"] if warned else [])
+    assert all("'default'" in m.msg and "IMMEDIATE" in (m.hint or "") for m in found)
