@@ -77,15 +77,16 @@ def build_project(tmp: Path, cache_snippet: str | None, extra_env: dict[str, str
 
 
 def _project_facts(project: Path, env: dict[str, str]) -> dict[str, object]:
-    """Creates the login's user and reports what the snippets left of DRF's parsers, the cache and the
-    database options."""
+    """Creates the login's user and reports what the snippets left of DRF's parsers, the cache, the
+    database options and the trusted proxies."""
     code = (
         "import json; from django.conf import settings; from django.contrib.auth import get_user_model; "
         "from rest_framework.settings import api_settings; "
         "get_user_model().objects.create_user('reader', password='a long readme password'); "
         "print(json.dumps({'parsers': [p.__name__ for p in api_settings.DEFAULT_PARSER_CLASSES], "
         "'cache': settings.CACHES['default']['BACKEND'], "
-        "'sqlite_options': settings.DATABASES['default']['OPTIONS']}))"
+        "'sqlite_options': settings.DATABASES['default']['OPTIONS'], "
+        "'trusted_proxies': settings.APIAUTH.get('TRUSTED_PROXIES', [])}))"
     )
     return dict(json.loads(_run(["manage.py", "shell", "-c", code], project, env).splitlines()[-1]))
 
@@ -160,6 +161,9 @@ def test_fresh_startproject_with_the_readme_snippets_logs_in(tmp_path: Path, ser
     assert {"JSONParser", "FormParser", "MultiPartParser"} <= set(facts["parsers"])  # type: ignore[arg-type]
     # Concurrent writers on the generated SQLite database wait their turn instead of being refused with 503.
     assert facts["sqlite_options"] == {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # Pasted as it is, the snippet believes no X-Forwarded-For: a client on a private network must not be able
+    # to pick the address that throttles, lockout and events see.
+    assert facts["trusted_proxies"] == []
 
 
 @pytest.mark.redis
