@@ -62,9 +62,13 @@ class LocalCache(Generic[V]):
             return None
         return entry[1]
 
-    def set(self, key: Hashable, value: V, ttl: float | None = None) -> None:
-        """Store ``value`` for ``ttl`` seconds (``None``: until evicted); ``ttl <= 0`` or size 0 store nothing."""
-        limit = self._maxsize() if callable(self._maxsize) else self._maxsize
+    def set(self, key: Hashable, value: V, ttl: float | None = None, *, maxsize: int | None = None) -> None:
+        """Store ``value`` for ``ttl`` seconds (``None``: until evicted); ``ttl <= 0`` or size 0 store nothing.
+
+        ``maxsize`` is the size the cache's own ``maxsize`` callable would return, when the caller has just
+        read the setting behind it (it is not read twice on a hot path).
+        """
+        limit = maxsize if maxsize is not None else self._maxsize() if callable(self._maxsize) else self._maxsize
         if limit <= 0 or (ttl is not None and ttl <= 0):
             return
         expires_at = _FOREVER if ttl is None else self.clock() + ttl

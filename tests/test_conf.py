@@ -31,6 +31,18 @@ def test_values_are_read_at_call_time_so_override_settings_works() -> None:
     assert before == apiauth_settings.EVENT_RETENTION
 
 
+def test_namespace_set_or_deleted_through_django_settings_is_read_at_once(settings: Any) -> None:
+    """Reads take the value Django's settings object has already served; setting or deleting the namespace
+    through it (as the ``settings`` fixture and ``override_settings`` do) must never leave an old value."""
+    settings.APIAUTH = {"EVENT_RETENTION": 5}
+    assert timedelta(seconds=5) == apiauth_settings.EVENT_RETENTION
+    settings.APIAUTH = {"EVENT_RETENTION": 6}
+    assert timedelta(seconds=6) == apiauth_settings.EVENT_RETENTION
+    del settings.APIAUTH
+    assert conf.user_settings() == {}
+    assert timedelta(days=90) == apiauth_settings.EVENT_RETENTION
+
+
 def test_numbers_of_seconds_are_accepted_for_durations() -> None:
     with override_apiauth(EVENT_AGGREGATION_WINDOW=5):
         assert timedelta(seconds=5) == apiauth_settings.EVENT_AGGREGATION_WINDOW

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import OperationalError
+from django.db import OperationalError, connection, connections, transaction
 from django.http import Http404
 from django.urls import path
 from rest_framework import exceptions
@@ -252,3 +252,18 @@ def test_refused_credential_answer(
     assert response["Cache-Control"] == "no-store"
     assert response.get("WWW-Authenticate") == expected_challenge
     assert response.get("Retry-After") == (None if wait is None else str(wait))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refused_credential_rolls_back_an_atomic_request_transaction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As DRF's own handler does: a refusal inside an ``ATOMIC_REQUESTS`` transaction marks it for rollback, and
+    a database without ``ATOMIC_REQUESTS`` is left alone."""
+    refused = exceptions.AuthenticationFailed("Refused.")
+    with transaction.atomic():
+        assert oauth_exception_handler(refused, {}) is not None
+        assert not connection.get_rollback()
+    monkeypatch.setitem(connections.settings["default"], "ATOMIC_REQUESTS", True)
+    assert oauth_exception_handler(refused, {}) is not None  # no transaction open: nothing to mark
+    with transaction.atomic():
+        assert oauth_exception_handler(refused, {}) is not None
+        assert connection.get_rollback()

@@ -390,3 +390,17 @@ def test_fuzzed_authorization_header_never_500(api_client: APIClient, header: st
 def test_module_exports_the_contract() -> None:
     assert JWTAuthentication.scheme_name == StatelessJWTAuthentication.scheme_name == "jwt"
     assert issubclass(jwt_authentication.InvalidTokenFailed, jwt_authentication.AuthenticationFailed)
+
+
+def test_refusal_exception_is_drf_authentication_failed_with_the_invalid_token_code() -> None:
+    """A refused token's text becomes its ``ErrorDetail`` once (a memo); other uses of the class keep DRF's
+    constructor, so subclasses and projects raising it themselves see no difference."""
+    first, again = (jwt_authentication.InvalidTokenFailed("The access token has expired.") for _ in range(2))
+    assert (first.detail, first.get_codes()) == ("The access token has expired.", "invalid_token")
+    assert again.detail is first.detail
+    default = jwt_authentication.InvalidTokenFailed()
+    assert (default.detail, default.get_codes()) == ("The access token is invalid.", "invalid_token")
+    coded = jwt_authentication.InvalidTokenFailed("Custom.", code="custom")
+    assert (coded.detail, coded.get_codes()) == ("Custom.", "custom")
+    listed = jwt_authentication.InvalidTokenFailed(["One.", "Two."])
+    assert listed.get_codes() == ["invalid_token", "invalid_token"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,10 +22,10 @@ from django_apiauth.jwt.keystore import KeyStore, key_store
 from django_apiauth.jwt.verified_tokens import verified_tokens
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
-from django_apiauth.signing_keys.material import new_signing_key
+from django_apiauth.signing_keys.material import load_private_material, new_signing_key
 from django_apiauth.signing_keys.retirement import retire_keys
 from django_apiauth.signing_keys.rotation import rotate
-from tests.support.jwt_tokens import active_key, forge, issue_access_token, standard_claims
+from tests.support.jwt_tokens import active_key, b64, b64json, forge, issue_access_token, sign, standard_claims
 from tests.support.users import login_name
 
 pytestmark = pytest.mark.django_db
@@ -331,3 +332,38 @@ def test_only_headers_naming_a_known_key_are_remembered(user: User) -> None:
 def test_oversized_tokens_are_refused_before_any_work(django_assert_num_queries: Callable[..., Any]) -> None:
     with django_assert_num_queries(0), pytest.raises(errors.TokenTooLarge):
         verify_access_token("A" * 8193)
+
+
+def _signed_payload(payload: bytes) -> str:
+    """A token whose payload segment encodes ``payload`` byte for byte, signed with the active key."""
+    key = active_key()
+    signing_input = f"{b64json({'alg': key.algorithm, 'kid': key.kid, 'typ': 'at+jwt'})}.{b64(payload)}".encode()
+    material = load_private_material(key.algorithm, key.private_key_ciphertext)
+    return f"{signing_input.decode()}.{b64(sign(key.algorithm, material, signing_input))}"
+
+
+@pytest.mark.parametrize(
+    ("layout", "accepted"),
+    [
+        ("{claims}", True),
+        ("  {claims}\n", True),  # whitespace around the object: JSON allows it
+        ("\ufeff{claims}", False),  # a byte-order mark
+        ("{claims} x", False),  # trailing data
+        ("{claims}{}", False),  # a second object
+        ('{"sub": }', False),  # a value missing inside the object
+        ('{"amr": [}', False),  # an unclosed array inside the object
+        ('{"sub": "1"', False),  # an unclosed object
+        ("[{claims}]", False),  # JSON, but not an object
+    ],
+)
+def test_payload_json_is_read_exactly_as_json_loads_reads_it(user: User, layout: str, accepted: bool) -> None:
+    """The verifier reads a compact payload with the JSON scanner directly; every other spelling must get the
+    answer ``json.loads`` gives: the same claims when it parses an object, a malformed token otherwise."""
+    claims = standard_claims(sub=str(user.pk))
+    payload = layout.replace("{claims}", json.dumps(claims, separators=(",", ":"))).encode()
+    token = _signed_payload(payload)
+    if accepted:
+        assert verify_access_token(token) == claims
+    else:
+        with pytest.raises(errors.MalformedToken):
+            verify_access_token(token)

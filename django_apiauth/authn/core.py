@@ -24,6 +24,7 @@ from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
 
 JWT = "jwt"
 API_KEY = "api_key"
+_MONITOR_CREDENTIAL_USE = ApiAuthSettings.MONITOR_CREDENTIAL_USE
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def verify_bearer(
     values = user_settings()  # one read of the project settings for the whole verification
     claims = verify_access_token(token, values)
     validate_claims(claims)
-    if ApiAuthSettings.MONITOR_CREDENTIAL_USE.value_in(values):
+    if _MONITOR_CREDENTIAL_USE.value_in(values):
         count_token_use(token, claims)
     if is_client_token(claims):
         return AnonymousUser(), get_client(claims)

@@ -7,19 +7,20 @@ keep their per-field messages under ``"fields"``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db import OperationalError
+from django.db import OperationalError, connections
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.views import set_rollback
 
 from django_apiauth.db_contention import RETRY_AFTER, is_contention
 from django_apiauth.exceptions import ApiAuthError, TemporarilyUnavailable
+from django_apiauth.localcache import register_memo
 
 _CODES: list[tuple[type[exceptions.APIException], str]] = [
     (exceptions.NotAuthenticated, "unauthorized"),
@@ -144,10 +145,22 @@ def _refused_credential(exc: exceptions.AuthenticationFailed) -> Response:
     wait = getattr(exc, "wait", None)
     if wait:
         headers["Retry-After"] = f"{int(wait)}"
-    set_rollback()
+    _roll_back_atomic_requests()
     return Response({"error": code, "error_description": _description(exc)}, status=exc.status_code, headers=headers)
 
 
+def _roll_back_atomic_requests() -> None:
+    """DRF's ``set_rollback`` for a refusal: the ``ATOMIC_REQUESTS`` transaction of each database that has one
+    open is marked for rollback. Only databases configured with ``ATOMIC_REQUESTS`` are looked up, so a
+    project without it pays one pass over its database settings instead of a thread-local lookup per alias."""
+    for alias, config in connections.settings.items():
+        if config.get("ATOMIC_REQUESTS"):
+            connection = connections[alias]
+            if connection.in_atomic_block:
+                connection.set_rollback(True)
+
+
+@lru_cache(maxsize=16)
 def _with_bearer_error(header: str, code: str) -> str:
     """RFC 6750 §3: a refused bearer credential names its error in ``WWW-Authenticate`` too.
 
@@ -158,6 +171,9 @@ def _with_bearer_error(header: str, code: str) -> str:
         return header
     separator = ", " if " " in header.strip() else " "
     return f'{header.strip()}{separator}error="{code}"'
+
+
+register_memo("drf.bearer_challenges", _with_bearer_error, size="16 challenge/error pairs")
 
 
 def _error(error: str, description: str, status: int) -> Response:

@@ -8,10 +8,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ErrorDetail
 from rest_framework.request import Request
 
 from django_apiauth.authn.core import check_claims, database_user, record_token_rejected, verify_bearer
@@ -19,6 +20,7 @@ from django_apiauth.authn.credentials import read_bearer
 from django_apiauth.drf.unavailable import as_drf_exception
 from django_apiauth.exceptions import InvalidToken, TemporarilyUnavailable
 from django_apiauth.jwt.subjects import TokenUser
+from django_apiauth.localcache import register_memo
 from django_apiauth.oauth.principal import client_principal, live_client_principal
 from django_apiauth.scopes.principals import ClientPrincipal
 
@@ -28,6 +30,22 @@ class InvalidTokenFailed(AuthenticationFailed):
 
     default_detail = "The access token is invalid."
     default_code = "invalid_token"
+
+    def __init__(self, detail: Any = None, code: Any = None) -> None:
+        """As DRF's, but a refusal's text (one of a few fixed descriptions) gets its ``ErrorDetail`` from a
+        memo instead of DRF's conversion on every refused request."""
+        if code is None and type(detail) is str:
+            self.detail = _invalid_token_detail(detail)
+        else:
+            super().__init__(detail, code)
+
+
+@lru_cache(maxsize=64)
+def _invalid_token_detail(description: str) -> ErrorDetail:
+    return ErrorDetail(description, InvalidTokenFailed.default_code)
+
+
+register_memo("drf.invalid_token_details", _invalid_token_detail, size="64 refusal descriptions")
 
 
 class JWTAuthentication(BaseAuthentication):

@@ -115,6 +115,15 @@ def is_client_token(claims: dict[str, Any]) -> bool:
     return claims.get("gty") == CLIENT_CREDENTIALS and claims.get("client_id") == claims.get("sub")
 
 
+#: The keys a verification reads, each from the ``APIAUTH`` dict of the request (``Setting.value_in``).
+_MAX_TOKEN_BYTES = ApiAuthSettings.JWT_MAX_TOKEN_BYTES
+_ALLOW_HS256 = ApiAuthSettings.JWT_ALLOW_HS256
+_MEMORY_SIZE = ApiAuthSettings.JWT_VERIFIED_TOKEN_CACHE_SIZE
+_LEEWAY = ApiAuthSettings.JWT_LEEWAY
+_ISSUER = ApiAuthSettings.JWT_ISSUER
+_AUDIENCE = ApiAuthSettings.JWT_AUDIENCE
+
+
 def verify_access_token(token: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
     """The verified claims of ``token``, or ``InvalidToken`` (a ``jwt.errors`` leaf saying why).
 
@@ -125,28 +134,26 @@ def verify_access_token(token: str, values: dict[str, Any] | None = None) -> dic
     keys are still read at call time, with one read of the project settings per request.
     """
     values = user_settings() if values is None else values
-    max_length = ApiAuthSettings.JWT_MAX_TOKEN_BYTES.value_in(values)
+    max_length = _MAX_TOKEN_BYTES.value_in(values)
     if len(token) > max_length:
         raise TokenTooLarge()  # before any parsing, and before hashing it for the cache
-    allow_hs256 = ApiAuthSettings.JWT_ALLOW_HS256.value_in(values)
-    memory_on = ApiAuthSettings.JWT_VERIFIED_TOKEN_CACHE_SIZE.value_in(values) > 0
-    remembered = verified_tokens.get(token) if memory_on else None
+    allow_hs256 = _ALLOW_HS256.value_in(values)
+    memory_size = _MEMORY_SIZE.value_in(values)
+    remembered = verified_tokens.get(token) if memory_size > 0 else None
     if remembered is not None and _find_key(remembered.kid, allow_hs256) is not None:
         claims = remembered.claims_copy()
         _check_claims(claims, values)
         return claims
     kid, claims = codec.decode_verified(token, max_length=max_length, find_key=lambda kid: _find_key(kid, allow_hs256))
     _check_claims(claims, values)
-    if memory_on:  # only fully valid tokens are remembered
-        remember(token, kid, claims)
+    if memory_size > 0:  # only fully valid tokens are remembered
+        remember(token, kid, claims, memory_size)
     return claims
 
 
 def _check_claims(claims: dict[str, Any], values: dict[str, Any]) -> None:
-    leeway = ApiAuthSettings.JWT_LEEWAY.value_in(values).total_seconds()
-    check_times(claims, now=time.time(), leeway=leeway)
-    issuer, audience = ApiAuthSettings.JWT_ISSUER.value_in(values), ApiAuthSettings.JWT_AUDIENCE.value_in(values)
-    check_identity(claims, issuer=issuer, audience=audience)
+    check_times(claims, now=time.time(), leeway=_LEEWAY.value_in(values).total_seconds())
+    check_identity(claims, issuer=_ISSUER.value_in(values), audience=_AUDIENCE.value_in(values))
 
 
 def _find_key(kid: str, allow_hs256: bool) -> VerificationKey | None:

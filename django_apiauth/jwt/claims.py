@@ -80,8 +80,9 @@ def check_identity(claims: dict[str, Any], *, issuer: str, audience: str) -> Non
 
 def check_authentication_claims(claims: dict[str, Any]) -> None:
     """``amr`` (RFC 8176) a list of strings and ``auth_time`` a number, when present: permissions read them."""
-    amr = claims.get("amr", [])
-    if not isinstance(amr, list) or not all(isinstance(method, str) for method in amr):
-        raise InvalidClaims("The access token has an invalid amr claim.")
+    if "amr" in claims:
+        amr = claims["amr"]
+        if not isinstance(amr, list) or not all(isinstance(method, str) for method in amr):
+            raise InvalidClaims("The access token has an invalid amr claim.")
     if "auth_time" in claims and not is_number(claims["auth_time"]):
         raise InvalidClaims("The access token has an invalid auth_time claim.")

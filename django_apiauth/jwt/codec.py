@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
+import json.scanner
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django_apiauth.jwt import algorithms
 from django_apiauth.jwt.errors import (
@@ -31,9 +31,9 @@ ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 #: Only these header parameters are understood. Anything else (``jku``, ``x5u``, ``jwk``, ``x5c``, ``crit``,
 #: ``b64``, ``zip``...) is refused: a header must never bring its own key, URL or processing rule.
 ALLOWED_HEADER_NAMES = frozenset({"alg", "kid", "typ"})
-_COMPACT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _JSON_SEPARATORS = (",", ":")
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_ALPHABET_BYTES = _ALPHABET.encode("ascii")
 #: Last characters whose unused low bits are zero, by segment length modulo 4 (2: four bits unused, 3: two);
 #: a length of 0 modulo 4 uses every bit, and 1 modulo 4 is no base64 at all (the decoder refuses it).
 _CANONICAL_LAST = {2: frozenset(_ALPHABET[::16]), 3: frozenset(_ALPHABET[::4])}
@@ -41,6 +41,8 @@ _ANY_LAST = frozenset(_ALPHABET)
 #: base64url to the standard alphabet; the standard-only characters become ``!``, which decoding drops.
 _TO_STANDARD_ALPHABET = bytes.maketrans(b"-_+/=", b"+/!!!")
 _PADDING = (b"", b"", b"==", b"=")
+#: The scanner behind ``json.loads`` (the C one when available): ``(value, end)`` of the JSON value at an index.
+_scan_json = json.scanner.make_scanner(cast(Any, json.JSONDecoder()))
 #: Header segment -> (alg, kid) of headers that passed the checks and named a known key. Every token a key
 #: signs has the same header, so this skips a base64 + JSON parse per request; only headers naming a known
 #: key get in, so its size is bounded by the number of keys (and capped anyway).
@@ -54,6 +56,22 @@ known_headers: LocalCache[tuple[str, str]] = local_cache(
 
 def _b64encode(data: bytes) -> bytes:
     return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def is_compact(token: str) -> bool:
+    """The shape of a compact JWS: three non-empty base64url segments joined by dots (RFC 7515 §7.1).
+
+    What the regular expression ``[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+){2}`` would say, from one pass of
+    ``bytes.translate`` deleting the alphabet (only the two dots may be left), several times cheaper on a
+    token of a few hundred characters.
+    """
+    return (
+        token.isascii()
+        and token.encode("ascii").translate(None, _ALPHABET_BYTES) == b".."
+        and token[0] != "."
+        and token[-1] != "."
+        and ".." not in token
+    )
 
 
 def _b64decode(segment: str) -> bytes:
@@ -94,9 +112,20 @@ def _signature(segment: str) -> bytes:
 
 
 def _json_object(segment: str) -> dict[str, Any]:
+    """The JSON object a segment encodes; exactly what ``json.loads`` accepts, and nothing else.
+
+    A compact object (what every issuer writes) is read by the JSON module's own scanner in one call:
+    ``json.loads`` gets there through two whitespace matches and three Python-level calls. Anything
+    else (whitespace around the object, trailing data, not an object) is left to ``json.loads``.
+    """
     try:
-        value = json.loads(_b64decode(segment).decode("utf-8"))  # RFC 7519 §7.2: the JSON is UTF-8
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        text = _b64decode(segment).decode("utf-8")  # RFC 7519 §7.2: the JSON is UTF-8
+        if text[:1] == "{":
+            value, end = _scan_json(text, 0)
+            if end == len(text):
+                return value  # type: ignore[no-any-return]
+        value = json.loads(text)
+    except (ValueError, RecursionError, StopIteration) as exc:  # UnicodeDecodeError is a ValueError
         raise MalformedToken() from exc
     if not isinstance(value, dict):
         raise MalformedToken()
@@ -144,7 +173,7 @@ def decode_verified(
     try:
         return _decode_known_header(token, header_segment, rest, known, find_key)
     except TokenRejected:
-        if _COMPACT.fullmatch(token) is None:
+        if not is_compact(token):
             raise MalformedToken() from None
         raise
 
@@ -165,7 +194,7 @@ def _decode_known_header(
 
 
 def _decode_new_header(token: str, find_key: Callable[[str], VerificationKey | None]) -> tuple[str, dict[str, Any]]:
-    if _COMPACT.fullmatch(token) is None:
+    if not is_compact(token):
         raise MalformedToken()
     header_segment, payload_segment, signature_segment = token.split(".")
     alg, kid = _checked_header(_json_object(header_segment))

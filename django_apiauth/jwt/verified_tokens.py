@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.localcache import LocalCache, local_cache
 
+_CONTAINERS = (list, dict)
+
 
 class Remembered(NamedTuple):
     """A verified token's ``kid`` and a private copy of its claims; ``nested`` names the claims holding a
@@ -42,8 +44,11 @@ verified_tokens: LocalCache[Remembered] = local_cache(
 )
 
 
-def remember(token: str, kid: str, claims: dict[str, Any]) -> None:
-    """Store a private copy of ``claims`` of a fully verified ``token``; the caller keeps ``claims``."""
-    nested = tuple(name for name, value in claims.items() if isinstance(value, (list, dict)))
+def remember(token: str, kid: str, claims: dict[str, Any], maxsize: int | None = None) -> None:
+    """Store a private copy of ``claims`` of a fully verified ``token``; the caller keeps ``claims``.
+
+    ``maxsize`` is ``JWT_VERIFIED_TOKEN_CACHE_SIZE`` when the caller has read it already.
+    """
+    nested = tuple([name for name, value in claims.items() if isinstance(value, _CONTAINERS)])
     entry = Remembered(kid, dict(claims), nested)
-    verified_tokens.set(token, Remembered(kid, entry.claims_copy(), nested) if nested else entry)
+    verified_tokens.set(token, Remembered(kid, entry.claims_copy(), nested) if nested else entry, maxsize=maxsize)
