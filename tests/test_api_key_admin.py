@@ -79,6 +79,7 @@ def test_add_needs_an_owner_or_a_service(admin_client: Client) -> None:
     response = admin_client.post(f"{CHANGELIST}add/", {"owner": "", "name": "x", "scopes": "", "lifetime": ""})
     assert response.status_code == 200
     assert "exactly one of the two" in response.content.decode()
+    assert "apiauth_apikey_owner_xor_service" not in response.content.decode()
     assert not APIKey.objects.exists()
 
 

@@ -58,7 +58,9 @@ class APIKeyAddForm(forms.ModelForm[APIKey]):
         data = super().clean() or {}
         has_owner, has_service = data.get("owner") is not None, bool(data.get("service"))
         if has_owner == has_service and "owner" not in self.errors and "service" not in self.errors:
-            raise forms.ValidationError("Choose an owner or name a service: exactly one of the two.")
+            # On a field: a field in error also keeps Django from validating the model's constraint, which would
+            # repeat the refusal in the words of the database constraint's name.
+            self.add_error("owner", "Choose an owner or name a service: exactly one of the two.")
         return data
 
     def clean_service(self) -> str:
