@@ -6,7 +6,8 @@ import re
 from datetime import timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PATTERN = re.compile(r"^\s*(\d{1,9})\s*([smhdw])\s*$")
+#: ASCII only: ``\d`` would also match other scripts' digits (which ``int()`` reads) and ``\s`` other spaces.
+_PATTERN = re.compile(r"^\s*(\d{1,9})\s*([smhdw])\s*$", re.ASCII)
 
 
 def parse_duration(text: str) -> timedelta:

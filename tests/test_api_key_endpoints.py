@@ -271,6 +271,9 @@ BAD_BODIES: list[Any] = [
     pytest.param({"name": "ok", "expires_in": "soon"}, id="expires-text"),
     pytest.param({"name": "ok", "expires_in": "9" * 10_000}, id="expires-long-text"),
     pytest.param({"name": "ok", "expires_in": ["30d"]}, id="expires-list"),
+    pytest.param({"name": "ok", "expires_in": "\u0663d"}, id="expires-arabic-indic-digit"),
+    pytest.param({"name": "ok", "expires_in": "\uff13\uff10d"}, id="expires-fullwidth-digits"),
+    pytest.param({"name": "ok", "expires_in": "30d\u2003"}, id="expires-unicode-space"),
     pytest.param(["name"], id="body-list"),
     pytest.param("just a string", id="body-string"),
 ]

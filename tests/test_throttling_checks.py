@@ -24,6 +24,7 @@ def _ids() -> set[str]:
         ({"THROTTLE_RATES": {"login": "0/min"}}, "apiauth.E060"),
         ({"THROTTLE_RATES": {"login": "5/0s"}}, "apiauth.E060"),
         ({"THROTTLE_RATES": {"login": "5/8d"}}, "apiauth.E060"),
+        ({"THROTTLE_RATES": {"login": "\u0665/min"}}, "apiauth.E060"),  # a digit int() reads, not ASCII
         ({"THROTTLE_RATES": {"bad scope": "5/min"}}, "apiauth.E060"),
         ({"LOCKOUT_FAILURES": 0}, "apiauth.E062"),
         ({"LOCKOUT_IP_FAILURES": -1}, "apiauth.E062"),

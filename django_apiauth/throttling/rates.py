@@ -16,7 +16,7 @@ UNITS: dict[str, int] = {
     "h": 3600, "hour": 3600, "hours": 3600,
     "d": 86400, "day": 86400, "days": 86400,
 }  # fmt: skip
-_PATTERN = re.compile(r"(\d{1,9})/(\d{0,6})([a-z]{1,7})")
+_PATTERN = re.compile(r"(\d{1,9})/(\d{0,6})([a-z]{1,7})", re.ASCII)  # ASCII digits only, not every script's
 #: A longer window would keep counters in the cache for more than a week: certainly a typo.
 MAX_WINDOW_SECONDS = 7 * 86400
 #: A sliding log stores one entry per admitted request; beyond this a window costs too much memory per key.
