@@ -47,7 +47,16 @@ def test_dry_run_deletes_nothing() -> None:
     assert AuthEvent.objects.count() == 2
 
 
-@pytest.mark.parametrize("args", [("--older-than", "soon"), ("--older-than", "-3d"), ("--batch-size", "0")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--older-than", "soon"),
+        ("--older-than", "-3d"),
+        ("--older-than", "9999999d"),  # a cutoff before year 1
+        ("--older-than", "999999999w"),  # beyond what a timedelta holds
+        ("--batch-size", "0"),
+    ],
+)
 def test_bad_arguments_are_clear_errors(args: tuple[str, ...]) -> None:
     with pytest.raises(CommandError):
         _run(*args)

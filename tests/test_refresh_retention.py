@@ -51,7 +51,10 @@ def test_recently_ended_families_are_kept(user: User) -> None:
     assert "Deleted 1 refresh-token family" in prune("--older-than", "0s")
 
 
-@pytest.mark.parametrize("args", [["--older-than", "soon"], ["--batch-size", "0"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--older-than", "soon"], ["--older-than", "9999999d"], ["--older-than", "999999999w"], ["--batch-size", "0"]],
+)
 def test_bad_arguments_are_command_errors(args: list[str]) -> None:
     with pytest.raises(CommandError):
         prune(*args)

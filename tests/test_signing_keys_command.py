@@ -126,6 +126,7 @@ def test_list_alone_does_not_rotate() -> None:
     [
         (["--if-older-than", "soon"], "argument --if-older-than: invalid duration"),
         (["--if-older-than", "30x"], "invalid duration"),
+        (["--if-older-than", "999999999w"], "invalid duration"),  # beyond what a timedelta holds
         (["--algorithm", "none"], "invalid choice"),
         (["--if-due", "--if-older-than", "1d"], "not allowed with argument"),
         (["--bogus"], "unrecognized arguments"),
