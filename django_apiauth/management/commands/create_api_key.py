@@ -76,7 +76,7 @@ class Command(BaseCommand):
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise CommandError(f"Several users have a {field} matching {value!r} but for case; give it exactly.")
+            raise CommandError(f"Several users match {value!r} on {field} but for case; give it exactly.")
         raise CommandError(f"No user with {field} {value!r}.")
 
     @staticmethod
