@@ -20,7 +20,7 @@ from django_apiauth.conf import ApiAuthSettings, apiauth_settings, user_settings
 from django_apiauth.crypto.keys import HS256
 from django_apiauth.exceptions import ConfigurationError
 from django_apiauth.jwt import codec
-from django_apiauth.jwt.claims import check_identity, check_times, scope_claim
+from django_apiauth.jwt.claims import check_registered_claims, scope_claim
 from django_apiauth.jwt.custom_claims import custom_claims
 from django_apiauth.jwt.errors import TokenTooLarge
 from django_apiauth.jwt.keystore import VerificationKey, key_store
@@ -144,7 +144,8 @@ def verify_access_token(token: str, values: dict[str, Any] | None = None) -> dic
         claims = remembered.claims_copy()
         _check_claims(claims, values)
         return claims
-    kid, claims = codec.decode_verified(token, max_length=max_length, find_key=lambda kid: _find_key(kid, allow_hs256))
+    find_key = key_store.get if allow_hs256 else _find_key_but_hs256
+    kid, claims = codec.decode_verified(token, max_length=max_length, find_key=find_key)
     _check_claims(claims, values)
     if memory_size > 0:  # only fully valid tokens are remembered
         remember(token, kid, claims, memory_size)
@@ -152,14 +153,23 @@ def verify_access_token(token: str, values: dict[str, Any] | None = None) -> dic
 
 
 def _check_claims(claims: dict[str, Any], values: dict[str, Any]) -> None:
-    check_times(claims, now=time.time(), leeway=_LEEWAY.value_in(values).total_seconds())
-    check_identity(claims, issuer=_ISSUER.value_in(values), audience=_AUDIENCE.value_in(values))
+    check_registered_claims(
+        claims,
+        now=time.time(),
+        leeway=_LEEWAY.value_in(values).total_seconds(),
+        issuer=_ISSUER.value_in(values),
+        audience=_AUDIENCE.value_in(values),
+    )
 
 
 def _find_key(kid: str, allow_hs256: bool) -> VerificationKey | None:
+    return key_store.get(kid) if allow_hs256 else _find_key_but_hs256(kid)
+
+
+def _find_key_but_hs256(kid: str) -> VerificationKey | None:
+    """HS256 keys verify only while the opt-in stands: turning it off disables them at once."""
     key = key_store.get(kid)
-    # HS256 keys verify only while the opt-in stands: turning it off disables them at once.
-    if key is not None and key.algorithm == HS256 and not allow_hs256:
+    if key is not None and key.algorithm == HS256:
         return None
     return key
 

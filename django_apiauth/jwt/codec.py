@@ -74,6 +74,12 @@ def is_compact(token: str) -> bool:
     )
 
 
+def _is_segment(segment: str) -> bool:
+    """One non-empty base64url segment without padding: what ``[A-Za-z0-9_-]+`` matches (``bytes.isalnum`` is
+    ASCII-only)."""
+    return segment.isascii() and segment.encode("ascii").replace(b"-", b"A").replace(b"_", b"A").isalnum()
+
+
 def _b64decode(segment: str) -> bytes:
     """The bytes of a base64url segment (RFC 7515 §2, no padding); any other character is refused.
 
@@ -170,26 +176,21 @@ def decode_verified(
     known = known_headers.get(header_segment)
     if known is None:
         return _decode_new_header(token, find_key)
+    alg, kid = known
+    payload_segment, _, signature_segment = rest.partition(".")
     try:
-        return _decode_known_header(token, header_segment, rest, known, find_key)
+        key = _key_for(alg, kid, find_key)
+        _verify(key, token[: len(header_segment) + 1 + len(payload_segment)], signature_segment)
+    except BadSignature:
+        # The header segment is a remembered one and ``_verify`` decoded the signature segment exactly, so the
+        # payload segment is the only part left that can be malformed: it alone is checked.
+        if not _is_segment(payload_segment):
+            raise MalformedToken() from None
+        raise
     except TokenRejected:
         if not is_compact(token):
             raise MalformedToken() from None
         raise
-
-
-def _decode_known_header(
-    token: str,
-    header_segment: str,
-    rest: str,
-    known: tuple[str, str],
-    find_key: Callable[[str], VerificationKey | None],
-) -> tuple[str, dict[str, Any]]:
-    alg, kid = known
-    payload_segment, _, signature_segment = rest.partition(".")
-    key = _key_for(alg, kid, find_key)
-    signing_input = token[: len(header_segment) + 1 + len(payload_segment)]
-    _verify(key, signing_input, signature_segment)
     return kid, _json_object(payload_segment)
 
 

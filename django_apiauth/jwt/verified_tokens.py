@@ -49,6 +49,12 @@ def remember(token: str, kid: str, claims: dict[str, Any], maxsize: int | None =
 
     ``maxsize`` is ``JWT_VERIFIED_TOKEN_CACHE_SIZE`` when the caller has read it already.
     """
-    nested = tuple([name for name, value in claims.items() if isinstance(value, _CONTAINERS)])
-    entry = Remembered(kid, dict(claims), nested)
-    verified_tokens.set(token, Remembered(kid, entry.claims_copy(), nested) if nested else entry, maxsize=maxsize)
+    copied = dict(claims)
+    nested = tuple([name for name, value in copied.items() if isinstance(value, _CONTAINERS)])
+    for name in nested:
+        copied[name] = copy.deepcopy(copied[name])
+    verified_tokens.set(token, _new_entry(Remembered, (kid, copied, nested)), maxsize=maxsize)
+
+
+#: ``Remembered(kid, claims, nested)`` without the Python-level ``__new__`` a ``NamedTuple`` class generates.
+_new_entry = tuple.__new__
