@@ -18,6 +18,8 @@ from django_apiauth.api_keys import lookup_ids
 from django_apiauth.api_keys.format import LOOKUP_ID_LENGTH, generate_key
 from django_apiauth.api_keys.service import IssuedKey
 from django_apiauth.crypto.base62 import random_string
+from django_apiauth.events import aggregation, record
+from django_apiauth.models.events import AuthEvent, EventType
 from tests.support.clock import FakeClock, hand_clock
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +129,22 @@ def test_a_hundred_thousand_random_ids_stay_bounded_and_spare_live_keys(
     assert key_cache.is_known_unknown(last)
     assert not key_cache.is_known_unknown(first)  # the oldest random ids went first
     assert status_and_queries(api_client, issued.plaintext) == (200, 0)  # the live key stayed cached
+
+
+@pytest.mark.parametrize("lockout_enabled", [True, False])
+def test_a_flood_of_refused_keys_builds_one_event_and_counts_every_refusal(
+    api_client: APIClient, apiauth: Callable[..., None], monkeypatch: pytest.MonkeyPatch, lockout_enabled: bool
+) -> None:
+    """Only a window's first refusal is built as an event record (details, scrubbing, log line, sinks); every
+    other one is only counted, and the aggregated row's count is exact."""
+    apiauth(LOCKOUT_ENABLED=lockout_enabled, LOCKOUT_IP_FAILURES=10**6)
+    built: list[str] = []
+    build = record.build_record
+    monkeypatch.setattr(
+        record, "build_record", lambda event_type, **kw: built.append(event_type) or build(event_type, **kw)
+    )
+    for _ in range(40):
+        assert api_client.get(WHOAMI, HTTP_X_API_KEY=generate_key("apiauth").full).status_code == 401
+    aggregation.flush()
+    assert built == [EventType.API_KEY_REJECTED]
+    assert AuthEvent.objects.get(type=EventType.API_KEY_REJECTED).count == 40

@@ -13,10 +13,13 @@ import pytest
 from django.http import HttpRequest
 from django.test import RequestFactory
 
+from django_apiauth.events import aggregation
+from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import RateLimited
 from django_apiauth.lockout import batched
 from django_apiauth.lockout import service as lockout
 from django_apiauth.lockout.policy import current_timing
+from django_apiauth.models.events import AuthEvent, EventType
 from django_apiauth.shared_cache import shared_cache
 from tests.support.clock import FakeClock, hand_clock
 from tests.support.redis_server import RedisServer, redis_server
@@ -253,3 +256,25 @@ def test_making_room_drops_a_network_with_nothing_pending(
     refuse(2, ip=IP)  # a batch of two: pushed, nothing left pending
     refuse(1, ip="198.51.100.24")
     assert (shared_count(IP), shared_count("198.51.100.24")) == (2, 0)
+
+
+def test_a_refusal_and_its_event_are_counted_in_one_step(apiauth: Callable[..., None], clock: FakeClock) -> None:
+    """``count_refusal`` batches the network's refusals as ``register_refusal`` does and counts the aggregated
+    event; only a refusal it did not count into an open window needs its event recorded in full."""
+    apiauth(LOCKOUT_IP_FAILURES=100)
+    recorded = 0
+    for _ in range(25):
+        if not lockout.count_refusal("api_key", EventType.API_KEY_REJECTED, request_from()):
+            recorded += 1
+            record_event(EventType.API_KEY_REJECTED, request=request_from(), aggregate=True)
+    assert shared_count() == 20  # two batches pushed, five pending
+    aggregation.flush()
+    assert recorded == 1
+    assert AuthEvent.objects.get(type=EventType.API_KEY_REJECTED).count == 25
+
+
+def test_one_step_counting_without_lockout_counts_only_the_event(apiauth: Callable[..., None]) -> None:
+    apiauth(LOCKOUT_ENABLED=False)
+    record_event(EventType.API_KEY_REJECTED, request=request_from(), aggregate=True)
+    assert lockout.count_refusal("api_key", EventType.API_KEY_REJECTED, request_from())
+    assert len(batched.refusals) == 0

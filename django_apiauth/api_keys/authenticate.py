@@ -27,7 +27,7 @@ from django_apiauth.api_keys.format import ParsedKey, try_parse_key
 from django_apiauth.api_keys.hashing import hash_secret, pepper_index
 from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
-from django_apiauth.events.record import record_event
+from django_apiauth.events.record import count_aggregated, record_event
 from django_apiauth.lockout import service as lockout
 from django_apiauth.models.api_keys import APIKey, APIKeyState, key_state
 from django_apiauth.models.events import EventType
@@ -36,6 +36,7 @@ from django_apiauth.monitoring import detectors, usage
 logger = logging.getLogger("django_apiauth.api_keys")
 #: Rejections that count against the network's brute-force counter: a key that never was valid.
 GUESSES = ("unknown_key", "invalid_secret")
+REJECTED = str(EventType.API_KEY_REJECTED)
 M = TypeVar("M", bound=Model)
 
 
@@ -182,16 +183,24 @@ def _reject(
 ) -> NoReturn:
     """Record an aggregated ``api_key_rejected`` event and raise. ``owner`` is named only once the secret was
     verified; otherwise an explicit anonymous user keeps the recorder from evaluating the request's lazy session
-    user (a query) while authentication is still running."""
-    details: dict[str, Any] = {"reason": reason, "via_query_param": via_query_param, "lookup_id": lookup_id}
-    if key_id is not None:
-        details["api_key_id"] = key_id
-    if service:
-        details["service"] = service
-    user = owner if owner is not None else AnonymousUser()
-    if reason in GUESSES:
-        lockout.register_refusal("api_key", request)
-    record_event(EventType.API_KEY_REJECTED, request=request, user=user, details=details, aggregate=True)
+    user (a query) while authentication is still running.
+
+    A flood's refusals are only counted (a guess, for the network's brute-force counter and the event, in one
+    step): the event's details are built only for the first refusal of a window, the one recorded in full.
+    """
+    counted = (
+        lockout.count_refusal("api_key", REJECTED, request)
+        if reason in GUESSES
+        else count_aggregated(REJECTED, request)
+    )
+    if not counted:
+        details: dict[str, Any] = {"reason": reason, "via_query_param": via_query_param, "lookup_id": lookup_id}
+        if key_id is not None:
+            details["api_key_id"] = key_id
+        if service:
+            details["service"] = service
+        user = owner if owner is not None else AnonymousUser()
+        record_event(REJECTED, request=request, user=user, details=details, aggregate=True)
     raise APIKeyRejected(reason, description)
 
 

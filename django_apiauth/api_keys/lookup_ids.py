@@ -22,11 +22,13 @@ from functools import lru_cache
 from django.utils import timezone
 
 from django_apiauth.api_keys import cache
-from django_apiauth.api_keys.format import LEGACY_LOOKUP_ID_LENGTH, has_valid_tag, tagged_lookup_id
-from django_apiauth.api_keys.hashing import current_pepper, fallback_peppers
+from django_apiauth.api_keys.format import LEGACY_LOOKUP_ID_LENGTH, has_valid_tag, tag_hmac, tagged_lookup_id
+from django_apiauth.api_keys.hashing import current_pepper, derived_pepper
 from django_apiauth.blocking import blocking_point
+from django_apiauth.conf import ApiAuthSettings
 from django_apiauth.localcache import LocalCache, local_cache, register_memo
 from django_apiauth.models.api_keys import APIKey, APIKeyState, state_filter
+from django_apiauth.settings_spec import user_settings
 
 TAG_KEY_LABEL = b"django_apiauth.api_keys.lookup_tag.v1"
 #: How long "usable keys with untagged lookup ids exist" is believed before it is asked again.
@@ -40,8 +42,9 @@ def tag_key_for(pepper: bytes) -> bytes:
 
 
 @lru_cache(maxsize=8)
-def _tag_keys(current: bytes, fallbacks: tuple[bytes, ...]) -> tuple[bytes, ...]:
-    return tuple(tag_key_for(pepper) for pepper in (current, *fallbacks))
+def _tag_keys(current: str, fallbacks: tuple[str, ...]) -> tuple[hmac.HMAC, ...]:
+    """The keyed HMACs (``format.tag_hmac``) that check tags, the current pepper's first."""
+    return tuple(tag_hmac(tag_key_for(pepper.encode())) for pepper in (current, *fallbacks))
 
 
 register_memo("api_keys.lookup_tag_keys", tag_key_for, size="8 peppers")
@@ -65,7 +68,12 @@ def may_exist(lookup_id: str) -> bool:
     no usable untagged key exists. The current pepper is tried first, so an issued id costs one HMAC."""
     if len(lookup_id) == LEGACY_LOOKUP_ID_LENGTH:
         return _legacy_keys_present()
-    return any(has_valid_tag(lookup_id, tag_key) for tag_key in _tag_keys(current_pepper(), fallback_peppers()))
+    values = user_settings()  # read once: this runs for every made-up key a flood sends
+    current = ApiAuthSettings.API_KEY_PEPPER.value_in(values) or derived_pepper()
+    for tag in _tag_keys(current, ApiAuthSettings.API_KEY_PEPPER_FALLBACKS.value_in(values)):
+        if has_valid_tag(lookup_id, tag):
+            return True
+    return False
 
 
 def _legacy_keys_present() -> bool:
@@ -86,8 +94,8 @@ def usable_keys_tagged_with(pepper: str) -> int:
     """How many usable keys have a lookup id tagged under ``pepper``: while it is not 0, ``pepper`` must stay
     in ``API_KEY_PEPPER_FALLBACKS`` (or be the current pepper) for those keys to be found. Reads every usable
     key's lookup id: an operator's question, not a request's."""
-    tag_key = tag_key_for(pepper.encode())
+    tag = tag_hmac(tag_key_for(pepper.encode()))
     usable = APIKey.objects.filter(state_filter(APIKeyState.ACTIVE, timezone.now()))
     ids = usable.values_list("lookup_id", flat=True).iterator()
     tagged = (lookup_id for lookup_id in ids if len(lookup_id) != LEGACY_LOOKUP_ID_LENGTH)
-    return sum(1 for lookup_id in tagged if has_valid_tag(lookup_id, tag_key))
+    return sum(1 for lookup_id in tagged if has_valid_tag(lookup_id, tag))

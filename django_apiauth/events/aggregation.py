@@ -28,8 +28,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from django_apiauth.conf import apiauth_settings
+from django_apiauth.conf import ApiAuthSettings, apiauth_settings
 from django_apiauth.localcache import register, register_memo
+from django_apiauth.settings_spec import user_settings
 from django_apiauth.shared_cache import push_tails_at_exit
 
 #: Windows (type, source, window number) a process may hold counts for before it pushes the oldest early.
@@ -169,14 +170,23 @@ def _flood_source(remote_addr: object, forwarded_for: object, trusted_proxies: t
 register_memo("events.flood_sources", _flood_source, size="4,096 (peer, X-Forwarded-For, proxies) triples")
 
 
-def flood_source_of(request: HttpRequest | None) -> str:
+def flood_source_of(request: HttpRequest | None, trusted_proxies: tuple[str, ...] | None = None) -> str:
     """What one flooder controls (``sinks.flood_source`` of the client IP), memoised on the raw headers: parsing
-    addresses costs more than the rest of counting a refusal."""
+    addresses costs more than the rest of counting a refusal. ``trusted_proxies`` is ``TRUSTED_PROXIES`` when
+    the caller has read it already."""
     if request is None:
         return "-"
     meta = request.META
     remote_addr, forwarded_for = meta.get("REMOTE_ADDR"), meta.get("HTTP_X_FORWARDED_FOR", "")
+    proxies = apiauth_settings.TRUSTED_PROXIES if trusted_proxies is None else trusted_proxies
     try:
-        return _flood_source(remote_addr, forwarded_for, apiauth_settings.TRUSTED_PROXIES)
+        return _flood_source(remote_addr, forwarded_for, proxies)
     except TypeError:  # an unhashable header value (never from a WSGI server): no memo
-        return _flood_source.__wrapped__(remote_addr, forwarded_for, apiauth_settings.TRUSTED_PROXIES)
+        return _flood_source.__wrapped__(remote_addr, forwarded_for, proxies)
+
+
+def window_seconds(values: dict[str, Any] | None = None) -> int:
+    """``EVENT_AGGREGATION_WINDOW`` in whole seconds (at least 1); ``values`` is the ``APIAUTH`` dict when the
+    caller has read it already (``settings_spec.user_settings``)."""
+    window = ApiAuthSettings.EVENT_AGGREGATION_WINDOW.value_in(user_settings() if values is None else values)
+    return max(1, int(window.total_seconds()))

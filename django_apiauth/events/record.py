@@ -26,7 +26,7 @@ from django.utils.module_loading import import_string
 
 from django_apiauth.blocking import blocking_point
 from django_apiauth.client_ip import get_client_ip
-from django_apiauth.conf import ApiAuthSettings, apiauth_settings
+from django_apiauth.conf import ApiAuthSettings
 from django_apiauth.events import aggregation
 from django_apiauth.events.scrub import scrub_details
 from django_apiauth.localcache import register_memo
@@ -120,7 +120,7 @@ def record_event(
     """
     blocking_point()  # sinks write to the database
     if aggregate:
-        counted = _count_aggregated(event_type, request)
+        counted = _count_aggregated(str(event_type), request)
         if counted is not None:
             return counted
     try:
@@ -136,9 +136,26 @@ def record_event(
     return record
 
 
-def _aggregation_key(event_type: str, request: HttpRequest | None, now: float) -> aggregation.AggregationKey:
-    window = max(1, int(apiauth_settings.EVENT_AGGREGATION_WINDOW.total_seconds()))
-    return event_type, aggregation.flood_source_of(request), int(now) // window
+def count_aggregated(
+    event_type: str, request: HttpRequest | None, *, source: str | None = None, window: int | None = None
+) -> bool:
+    """Count one more aggregated event into its window when this process already recorded the window's first;
+    ``False`` when it must be recorded in full (:func:`record_event` with ``aggregate=True``).
+
+    For callers whose refusals are floods: the record, its details and the user are built only when this
+    answers ``False``, which counted nothing, so recording the event next counts it exactly once. ``source``
+    (``aggregation.flood_source_of``) and ``window`` (``aggregation.window_seconds``) spare the settings reads
+    when the caller has them already.
+    """
+    blocking_point()  # reaching a power of two pushes the count to the shared cache and the row
+    return _count_aggregated(event_type, request, source, window) is not None
+
+
+def _aggregation_key(
+    event_type: str, request: HttpRequest | None, now: float, source: str | None = None, window: int | None = None
+) -> aggregation.AggregationKey:
+    seconds = aggregation.window_seconds() if window is None else window
+    return event_type, aggregation.flood_source_of(request) if source is None else source, int(now) // seconds
 
 
 def _start_window(record: AuthEventRecord, request: HttpRequest | None) -> None:
@@ -148,11 +165,13 @@ def _start_window(record: AuthEventRecord, request: HttpRequest | None) -> None:
         internal_logger.exception("could not count auth event of type %s", record.type)
 
 
-def _count_aggregated(event_type: EventType | str, request: HttpRequest | None) -> AuthEventRecord | None:
+def _count_aggregated(
+    event_type: str, request: HttpRequest | None, source: str | None = None, window: int | None = None
+) -> AuthEventRecord | None:
     """The window's first record when this event was only counted into it; ``None`` when it must be recorded."""
     try:
         now = time.time()
-        key = _aggregation_key(str(event_type), request, now)
+        key = _aggregation_key(event_type, request, now, source, window)
         aggregation.pending.close_windows_before(key[2])
         first: AuthEventRecord | None = aggregation.pending.count(key, now)
     except Exception:

@@ -26,11 +26,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django_apiauth.conf import apiauth_settings
+from django_apiauth.conf import ApiAuthSettings
 from django_apiauth.localcache import register
+from django_apiauth.settings_spec import user_settings
 
 #: Largest batch, whatever the threshold: a process never holds more of one network's refusals than this (and
 #: never for more than ``PUSH_INTERVAL`` while they keep coming).
@@ -43,9 +45,11 @@ WAIT_MEMORY = 1.0
 MAX_NETWORKS = 10_000
 
 
-def batch_size() -> int:
-    """A tenth of ``LOCKOUT_IP_FAILURES``, between 1 and ``MAX_BATCH``."""
-    return max(1, min(MAX_BATCH, apiauth_settings.LOCKOUT_IP_FAILURES // 10))
+def batch_size(values: dict[str, Any] | None = None) -> int:
+    """A tenth of ``LOCKOUT_IP_FAILURES``, between 1 and ``MAX_BATCH``; ``values`` is the ``APIAUTH`` dict when
+    the caller has read it already (``settings_spec.user_settings``)."""
+    threshold = ApiAuthSettings.LOCKOUT_IP_FAILURES.value_in(user_settings() if values is None else values)
+    return max(1, min(MAX_BATCH, threshold // 10))
 
 
 @dataclass(slots=True)
@@ -72,6 +76,10 @@ class Step:
     push: int = 0
 
 
+#: The step of almost every refusal (counted, nothing to do), built once: refusals are what a flood sends.
+NOTHING = Step()
+
+
 class RefusalCounts:
     """The bounded per-process map of networks' pending refusals and remembered waits."""
 
@@ -80,20 +88,19 @@ class RefusalCounts:
         self._lock = threading.Lock()
         self.clock = clock
 
-    def refused(self, network: str) -> tuple[Step, list[tuple[str, int]]]:
-        """Count one refusal; also returns the counts of entries evicted to make room (push them)."""
+    def refused(self, network: str, batch: int) -> tuple[Step, Sequence[tuple[str, int]]]:
+        """Count one refusal, pushed once ``batch`` (:func:`batch_size`) are pending; also returns the counts
+        of entries evicted to make room (push them)."""
         now = self.clock()
         with self._lock:
             entry, evicted = self._entry(network)
-            wait_ms = entry.remaining_wait(now)
-            if wait_ms:
-                return Step(wait_ms=wait_ms), evicted
+            if entry.believed_until > now:
+                return Step(wait_ms=_ms(entry.wait_ends_at - now)), evicted
             if entry.pending == 0:
                 entry.first_pending_at = now
             entry.pending += 1
-            due = entry.over_threshold or entry.pending >= batch_size()
-            if not due and now - entry.first_pending_at < PUSH_INTERVAL:
-                return Step(), evicted
+            if not (entry.over_threshold or entry.pending >= batch) and now - entry.first_pending_at < PUSH_INTERVAL:
+                return NOTHING, evicted
             return Step(push=self._take(entry)), evicted
 
     def before_lookup(self, network: str) -> Step:
@@ -130,10 +137,10 @@ class RefusalCounts:
     def __len__(self) -> int:
         return len(self._data)
 
-    def _entry(self, network: str) -> tuple[NetworkCount, list[tuple[str, int]]]:
+    def _entry(self, network: str) -> tuple[NetworkCount, Sequence[tuple[str, int]]]:
         entry = self._data.get(network)
         if entry is not None:
-            return entry, []
+            return entry, ()
         evicted: list[tuple[str, int]] = []
         while len(self._data) >= MAX_NETWORKS:
             old_network, old = self._data.popitem(last=False)

@@ -35,15 +35,16 @@ from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from django_apiauth.conf import apiauth_settings
-from django_apiauth.events.aggregation import flood_source_of
-from django_apiauth.events.record import record_event
+from django_apiauth.conf import ApiAuthSettings, apiauth_settings
+from django_apiauth.events.aggregation import flood_source_of, window_seconds
+from django_apiauth.events.record import count_aggregated, record_event
 from django_apiauth.exceptions import RateLimited
 from django_apiauth.lockout import batched
 from django_apiauth.lockout.cache_store import CacheStore
 from django_apiauth.lockout.policy import Counter, Networks, Verdict, current_timing
 from django_apiauth.lockout.redis_store import RedisStore
 from django_apiauth.models.events import EventType
+from django_apiauth.settings_spec import user_settings
 from django_apiauth.shared_cache import guarded, push_tails_at_exit, shared_cache
 from django_apiauth.throttling.redis_backend import redis_client_of
 
@@ -174,11 +175,27 @@ def register_refusal(kind: str, request: HttpRequest | None, *, account: Any = N
     attempt.failed()
 
 
+def count_refusal(kind: str, event_type: str, request: HttpRequest | None) -> bool:
+    """:func:`register_refusal` for a batched kind and the count of its aggregated ``event_type`` event, in one
+    step: the settings are read once and the client's network found once for both counters, so a flood's
+    refusal costs two dictionary updates. Raises ``RateLimited`` as ``register_refusal`` does; returns whether
+    the event was counted into its window (``False``: record it with ``record_event(..., aggregate=True)``,
+    which counts it then)."""
+    values = user_settings()
+    network = flood_source_of(request, ApiAuthSettings.TRUSTED_PROXIES.value_in(values))
+    if ApiAuthSettings.LOCKOUT_ENABLED.value_in(values):
+        _count_batched(kind, request, network, batched.batch_size(values))
+    return count_aggregated(event_type, request, source=network, window=window_seconds(values))
+
+
 def _register_batched(kind: str, request: HttpRequest | None) -> None:
     if not apiauth_settings.LOCKOUT_ENABLED:
         return
-    network = _network(request)
-    step, evicted = batched.refusals.refused(network)
+    _count_batched(kind, request, _network(request), batched.batch_size())
+
+
+def _count_batched(kind: str, request: HttpRequest | None, network: str, batch: int) -> None:
+    step, evicted = batched.refusals.refused(network, batch)
     for other, amount in evicted:
         _push(kind, other, amount)
     if step.wait_ms:
