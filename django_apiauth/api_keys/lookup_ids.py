@@ -33,6 +33,8 @@ from django_apiauth.settings_spec import user_settings
 TAG_KEY_LABEL = b"django_apiauth.api_keys.lookup_tag.v1"
 #: How long "usable keys with untagged lookup ids exist" is believed before it is asked again.
 LEGACY_PRESENT_TTL = 60.0
+#: The settings' declarations (their values are read on each call), looked up once: every made-up id reads them.
+_PEPPER, _PEPPER_FALLBACKS = ApiAuthSettings.API_KEY_PEPPER, ApiAuthSettings.API_KEY_PEPPER_FALLBACKS
 
 
 @lru_cache(maxsize=8)
@@ -69,11 +71,8 @@ def may_exist(lookup_id: str) -> bool:
     if len(lookup_id) == LEGACY_LOOKUP_ID_LENGTH:
         return _legacy_keys_present()
     values = user_settings()  # read once: this runs for every made-up key a flood sends
-    current = ApiAuthSettings.API_KEY_PEPPER.value_in(values) or derived_pepper()
-    for tag in _tag_keys(current, ApiAuthSettings.API_KEY_PEPPER_FALLBACKS.value_in(values)):
-        if has_valid_tag(lookup_id, tag):
-            return True
-    return False
+    current = _PEPPER.value_in(values) or derived_pepper()
+    return any(has_valid_tag(lookup_id, tag) for tag in _tag_keys(current, _PEPPER_FALLBACKS.value_in(values)))
 
 
 def _legacy_keys_present() -> bool:

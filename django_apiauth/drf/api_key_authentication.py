@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ErrorDetail
 from rest_framework.request import Request
 
 from django_apiauth.api_keys.authenticate import authenticate_api_key
@@ -39,6 +39,11 @@ class APIKeyAuthenticationFailed(AuthenticationFailed):
 
     www_authenticate = CHALLENGE
 
+    def __init__(self, detail: str, code: str = "invalid_token") -> None:
+        # What ``APIException.__init__`` makes of a plain string, without its walk through nested lists and
+        # dicts: every refused key comes through here.
+        self.detail = ErrorDetail(detail, code)
+
 
 class APIKeyAuthentication(BaseAuthentication):
     """Subclass and override :meth:`get_credential` to read keys from elsewhere."""
@@ -54,7 +59,7 @@ class APIKeyAuthentication(BaseAuthentication):
             raw, via_query_param = credential
             return authenticate_api_key(raw, request=request._request, via_query_param=via_query_param)
         except APIKeyRejected as exc:
-            raise APIKeyAuthenticationFailed(exc.description, code="invalid_token") from exc
+            raise APIKeyAuthenticationFailed(exc.description) from exc
         except (RateLimited, TemporarilyUnavailable) as exc:
             # DRF exceptions, so the 429/503 and Retry-After hold under any EXCEPTION_HANDLER.
             raise as_drf_exception(exc) from exc

@@ -40,6 +40,8 @@ EXIT_FLUSH_SECONDS = 2.0
 logger = logging.getLogger("django_apiauth.events")
 
 AggregationKey = tuple[str, str, int]
+#: The setting's declaration (its value is read on each call), looked up once: every counted refusal reads it.
+_WINDOW = ApiAuthSettings.EVENT_AGGREGATION_WINDOW
 
 
 @dataclass(slots=True)
@@ -188,5 +190,5 @@ def flood_source_of(request: HttpRequest | None, trusted_proxies: tuple[str, ...
 def window_seconds(values: dict[str, Any] | None = None) -> int:
     """``EVENT_AGGREGATION_WINDOW`` in whole seconds (at least 1); ``values`` is the ``APIAUTH`` dict when the
     caller has read it already (``settings_spec.user_settings``)."""
-    window = ApiAuthSettings.EVENT_AGGREGATION_WINDOW.value_in(user_settings() if values is None else values)
+    window = _WINDOW.value_in(user_settings() if values is None else values)
     return max(1, int(window.total_seconds()))

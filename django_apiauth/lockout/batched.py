@@ -43,12 +43,14 @@ PUSH_INTERVAL = 1.0
 WAIT_MEMORY = 1.0
 #: Networks this process keeps counts for; making room pushes the oldest entry's count first.
 MAX_NETWORKS = 10_000
+#: The setting's declaration (its value is read on each call), looked up once: refusals read it.
+_LOCKOUT_IP_FAILURES = ApiAuthSettings.LOCKOUT_IP_FAILURES
 
 
 def batch_size(values: dict[str, Any] | None = None) -> int:
     """A tenth of ``LOCKOUT_IP_FAILURES``, between 1 and ``MAX_BATCH``; ``values`` is the ``APIAUTH`` dict when
     the caller has read it already (``settings_spec.user_settings``)."""
-    threshold = ApiAuthSettings.LOCKOUT_IP_FAILURES.value_in(user_settings() if values is None else values)
+    threshold = _LOCKOUT_IP_FAILURES.value_in(user_settings() if values is None else values)
     return max(1, min(MAX_BATCH, threshold // 10))
 
 

@@ -55,6 +55,9 @@ PREFIX = "apiauth:lo"
 REFUSED = "Too many failed attempts; retry later."
 #: How long a process's exit may spend pushing pending refusal counts.
 EXIT_PUSH_SECONDS = 2.0
+#: Declarations of the settings ``count_refusal`` reads (their values are read on each call): looking one up on
+#: ``ApiAuthSettings`` runs its descriptor, which cost a refusal as much as reading the value.
+_TRUSTED_PROXIES, _LOCKOUT_ENABLED = ApiAuthSettings.TRUSTED_PROXIES, ApiAuthSettings.LOCKOUT_ENABLED
 logger = logging.getLogger("django_apiauth.lockout")
 
 
@@ -182,8 +185,8 @@ def count_refusal(kind: str, event_type: str, request: HttpRequest | None) -> bo
     the event was counted into its window (``False``: record it with ``record_event(..., aggregate=True)``,
     which counts it then)."""
     values = user_settings()
-    network = flood_source_of(request, ApiAuthSettings.TRUSTED_PROXIES.value_in(values))
-    if ApiAuthSettings.LOCKOUT_ENABLED.value_in(values):
+    network = flood_source_of(request, _TRUSTED_PROXIES.value_in(values))
+    if _LOCKOUT_ENABLED.value_in(values):
         _count_batched(kind, request, network, batched.batch_size(values))
     return count_aggregated(event_type, request, source=network, window=window_seconds(values))
 
