@@ -116,6 +116,18 @@ class MFANotEnrolled(ApiAuthError):
     default_description = "Multi-factor authentication is not enabled for this account."
 
 
+class MFAConcurrentChange(ApiAuthError):
+    """Another request changed the same second factor while this one waited for it, and won.
+
+    The winner's secret (or backup codes) stays the valid one, and this request changed nothing, so no client
+    holds a secret that a request it could not see has already replaced.
+    """
+
+    error = "mfa_concurrent_change"
+    status_code = 409
+    default_description = "Another request changed multi-factor authentication at the same time; nothing was changed."
+
+
 class RecentAuthenticationRequired(ApiAuthError):
     """Starting enrolment needs a fresh login or the password: a stolen access token is not enough."""
 

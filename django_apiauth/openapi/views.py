@@ -22,7 +22,7 @@ ERROR_DESCRIPTIONS = {
     401: "No credential, or a refused one (invalid_token, invalid_grant); see WWW-Authenticate.",
     403: "The credential may not do this (insufficient_scope, mfa_required, access_denied, ...).",
     404: "No such resource of the signed-in user.",
-    409: "The second factor is in another state (mfa_already_enrolled, mfa_not_enrolled).",
+    409: "The second factor is in another state (mfa_already_enrolled, mfa_not_enrolled, mfa_concurrent_change).",
     413: "The request body is too large.",
     415: "The request body is not JSON.",
     429: "Too many requests; retry after Retry-After seconds.",
