@@ -35,45 +35,82 @@ class TOTPEnrolment:
 
 
 def start_totp_enrolment(user: Any) -> TOTPEnrolment:
-    """A fresh secret on the user's unconfirmed device; ``MFAAlreadyEnrolled`` if a confirmed one exists."""
+    """A fresh secret on the user's unconfirmed device; ``MFAAlreadyEnrolled`` if a confirmed one exists.
+
+    Starts of one user are serialised on the device row (``_locked_totp_device``). A start that waited while
+    another one (or a confirmation) committed changes nothing and raises ``MFAConcurrentChange``: the other
+    secret stays the one that confirms, so the secret a client is shown is never one that a request it could
+    not see had already replaced. A start sent after another has answered replaces its secret.
+    """
+    seen = _pending_secret(user)  # read before waiting for the lock: what this request was sent about
     secret = totp.new_secret()
     ciphertext = totp.encrypt_secret(secret)
     fresh = {"secret_ciphertext": ciphertext, "last_t": -1, "throttling_failure_count": 0}
     try:
         with transaction.atomic():
-            if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            device = _locked_totp_device(user)
+            if device is not None and device.confirmed:
                 raise MFAAlreadyEnrolled()
-            if not TOTPDevice.objects.filter(user=user, confirmed=False).update(**fresh):
+            if (None if device is None else device.secret_ciphertext) != seen:
+                raise _overtaken_start()
+            if device is None:
                 TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False, **fresh)
+            else:
+                TOTPDevice.objects.filter(pk=device.pk).update(**fresh)
     except IntegrityError as exc:  # a concurrent start created the device first
-        raise MFAAlreadyEnrolled("Another enrolment was started at the same time; start again.") from exc
+        raise _overtaken_start() from exc
     return TOTPEnrolment(secret=totp.base32_secret(secret), otpauth_uri=totp.otpauth_uri(user, secret))
+
+
+def _overtaken_start() -> MFAConcurrentChange:
+    return MFAConcurrentChange(
+        "Enrolment was started by another request at the same time; its secret is the one that confirms. "
+        "Start again to replace it."
+    )
 
 
 def confirm_totp_enrolment(user: Any, code: object, *, request: HttpRequest) -> list[str]:
     """Turn the pending device on with a code from it; returns the new backup codes (shown once).
 
-    Raises ``MFAAlreadyEnrolled``, ``MFANotEnrolled`` (nothing pending), ``InvalidRequest`` (malformed code),
-    ``RateLimited`` or ``InvalidOTP``.
+    The code is checked against the device's row locked for the transaction, so the device that is turned
+    on holds the secret the code came from: a start committed meanwhile makes this raise
+    ``MFAConcurrentChange`` (the client was shown a replaced secret), never confirm a secret the client
+    has not seen. Raises ``InvalidRequest`` (malformed code), ``MFAAlreadyEnrolled``, ``MFANotEnrolled``
+    (nothing pending), ``MFAConcurrentChange``, ``RateLimited`` or ``InvalidOTP``.
     """
-    device = TOTPDevice.objects.filter(user=user).first()
-    if device is None:
-        raise MFANotEnrolled("No enrolment is in progress; start one first.")
-    if device.confirmed:
-        raise MFAAlreadyEnrolled()
-    if code_kind(code) != TOTP:
-        raise InvalidOTP()
-    ensure_allowed(device)
-    if not device.verify_token(code):
+    seen = _pending_secret(user)
+    kind = code_kind(code)  # malformed input is refused before any state is looked at
+    with transaction.atomic():
+        device = _locked_totp_device(user)
+        if device is None:
+            raise MFANotEnrolled("No enrolment is in progress; start one first.")
+        if device.confirmed:
+            raise MFAAlreadyEnrolled()
+        if device.secret_ciphertext != seen:
+            raise MFAConcurrentChange(
+                "Enrolment was started again by another request while this code was checked; confirm with a "
+                "code from the new secret."
+            )
+        if kind != TOTP:
+            raise InvalidOTP()
+        ensure_allowed(device)
+        confirmed = device.verify_token(code)  # claims the time step, or counts the failure (committed)
+        if confirmed:
+            TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+            codes = _replace_backup_codes(user)
+    if not confirmed:
         details = {"device": TOTP, "purpose": "enrolment"}
         record_event(EventType.MFA_FAILED, request=request, user=user, details=details, aggregate=True)
         raise InvalidOTP()
-    with transaction.atomic():
-        if not TOTPDevice.objects.filter(pk=device.pk, confirmed=False).update(confirmed=True):
-            raise MFAAlreadyEnrolled()  # pragma: no cover - a concurrent confirmation needs the same code
-        codes = _replace_backup_codes(user)
     record_event(EventType.MFA_ENROLLED, request=request, user=user, details={"device": TOTP})
     return codes
+
+
+def _pending_secret(user: Any) -> str | None:
+    """The ciphertext on the user's device (new with every start), or ``None``: compared before and after
+    waiting for the device's lock to tell whether another request changed the enrolment meanwhile."""
+    ciphertext: str | None = TOTPDevice.objects.filter(user=user).values_list("secret_ciphertext", flat=True).first()
+    return ciphertext
 
 
 def regenerate_backup_codes(user: Any, *, request: HttpRequest) -> list[str]:
