@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,8 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.views import APIView
 
+from django_apiauth.api_keys.service import create_service_key
+from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
 from django_apiauth.drf.jwt_authentication import JWTAuthentication
 from django_apiauth.drf.mfa import RequireMFA
 from django_apiauth.jwt.access import verify_access_token
@@ -91,6 +94,31 @@ def test_require_mfa_with_max_age_refuses_an_old_second_factor(
     assert response["WWW-Authenticate"].startswith('Bearer error="insufficient_user_authentication"')
     assert response["WWW-Authenticate"].endswith("max_age=300")
     assert call(Sensitive, token).status_code == 200
+
+
+class KeyOrToken(Sensitive):
+    authentication_classes = [JWTAuthentication, APIKeyAuthentication]
+    permission_classes = [RequireMFA]
+
+
+@pytest.mark.parametrize("drf_settings", [None, PLAIN_DRF], ids=["oauth-handler", "no-exception-handler"])
+@pytest.mark.parametrize("owner", ["user", "service"])
+def test_require_mfa_tells_api_key_callers_a_key_cannot_provide_a_second_factor(
+    enrolled: Any, issue_key: Callable[..., Any], owner: str, drf_settings: dict[str, Any] | None
+) -> None:
+    """Stepping up needs a login session: an API key cannot, so it is refused (403) without the RFC 9470
+    challenge that would send its caller to ``mfa/step-up/``."""
+    key = issue_key(scopes=["read"]) if owner == "user" else create_service_key(service="export", name="cron")
+    request = APIRequestFactory().get("/sensitive/", HTTP_X_API_KEY=key.plaintext)
+    with override_settings(**({"REST_FRAMEWORK": drf_settings} if drf_settings else {})):
+        response = KeyOrToken.as_view()(request)
+        response.render()
+    assert response.status_code == 403
+    assert "insufficient_user_authentication" not in response.get("WWW-Authenticate", "")
+    body = json.loads(response.content)
+    assert body["error"] == "access_denied"
+    assert "API key cannot provide" in body["error_description"]
+    assert "step-up" not in body["error_description"]
 
 
 def test_require_mfa_leaves_anonymous_requests_to_authentication(db: None) -> None:

@@ -5,6 +5,9 @@ permission's ``max_age``, gets 401 with ``WWW-Authenticate: Bearer error="insuff
 (plus ``max_age``) and the same ``error`` in the JSON body, whatever ``EXCEPTION_HANDLER`` the project
 uses: the client steps up (``POST mfa/step-up/``) and retries with the new token.
 
+An API key (a user's or a service's) carries no second factor and cannot step up, so telling its caller to
+would be false: it gets 403 ``access_denied`` saying so, with no step-up challenge.
+
 ``permission_classes = [IsAuthenticated, RequireMFA]`` or ``RequireMFA.with_max_age(300)``.
 """
 
@@ -14,17 +17,22 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from django_apiauth.api_keys.cache import AuthenticatedKey
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.jwt.claims import is_number
 
 ERROR = "insufficient_user_authentication"
 NEEDS_OTP = "A second factor is required: step up with POST mfa/step-up/."
 TOO_OLD = "A more recent second factor is required: step up with POST mfa/step-up/."
+KEYS_CANNOT = (
+    "A second factor is required, and an API key cannot provide one: call this endpoint with the access token "
+    "of a user who has verified a second factor."
+)
 
 
 class InsufficientUserAuthentication(APIException):
@@ -37,6 +45,16 @@ class InsufficientUserAuthentication(APIException):
         super().__init__({"error": ERROR, "error_description": description})
         challenge = f'Bearer error="{ERROR}", error_description="{description}"'
         self.auth_header = challenge if max_age is None else f"{challenge}, max_age={max_age}"
+
+
+class SecondFactorImpossible(PermissionDenied):
+    """403 for a credential that can never carry a second factor (an API key): retrying with it, or
+    stepping up, cannot help. The body is already ``{"error", "error_description"}`` under any handler."""
+
+    keeps_oauth_body = True
+
+    def __init__(self) -> None:
+        super().__init__({"error": "access_denied", "error_description": KEYS_CANNOT})
 
 
 class RequireMFA(BasePermission):
@@ -53,6 +71,8 @@ class RequireMFA(BasePermission):
         return self.max_age
 
     def has_permission(self, request: Request, view: APIView) -> bool:
+        if isinstance(request.auth, AuthenticatedKey):
+            raise SecondFactorImpossible()
         if not request.user or not request.user.is_authenticated:
             return False  # DRF answers "not authenticated" first
         claims: Any = request.auth
