@@ -209,6 +209,18 @@ def test_disabling_mfa_needs_a_recent_second_factor(enrolled: Any, user: User, c
     assert "access_token" in login_pair(APIClient())
 
 
+def test_disabling_mfa_again_answers_204_and_records_nothing(enrolled: Any, user: User) -> None:
+    """DELETE is idempotent (RFC 9110 §9.2.2): with nothing left to remove (a second DELETE, or an admin's
+    reset in between) the answer is still 204, and no second ``mfa_disabled`` event claims a change."""
+    strong = bearer(APIClient(), verify(mfa_token(), enrolled.code()).json()["access_token"])
+    assert strong.delete(TOTP).status_code == 204
+    again = strong.delete(TOTP)
+    assert again.status_code == 204
+    assert again.content == b""
+    assert not TOTPDevice.objects.exists()
+    assert AuthEvent.objects.filter(type=EventType.MFA_DISABLED).count() == 1
+
+
 def test_regenerating_backup_codes_needs_a_recent_second_factor(enrolled: Any, clock: Any) -> None:
     assert bearer(APIClient(), enrolled.access_token).post(BACKUP_CODES).status_code == 401
     strong = verify(mfa_token(), enrolled.backup_codes[0]).json()["access_token"]
