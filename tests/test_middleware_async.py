@@ -155,3 +155,19 @@ def test_asgi_handler_auser_returns_the_credentials_user(user: User) -> None:
     token = issue_access_token(user).token
     answer = async_to_sync(AsyncClient().get)("/awhoever/", headers={"Authorization": f"Bearer {token}"})
     assert answer.json() == {"user": user.get_username()}
+
+
+def test_a_refused_key_counts_once_against_its_network(apiauth: Callable[..., None]) -> None:
+    """A refusal that reruns off the loop is counted by the rerun only: the network waits after exactly
+    ``LOCKOUT_IP_FAILURES`` refused keys, as on the sync path."""
+    from django_apiauth.api_keys.exceptions import APIKeyRejected
+    from django_apiauth.api_keys.format import generate_key
+    from django_apiauth.exceptions import RateLimited
+
+    apiauth(LOCKOUT_IP_FAILURES=3)
+    made_up = generate_key("apiauth").full
+    for _ in range(3):
+        with pytest.raises(APIKeyRejected):
+            _authenticate(HTTP_X_API_KEY=made_up)
+    with pytest.raises(RateLimited):
+        _authenticate(HTTP_X_API_KEY=made_up)

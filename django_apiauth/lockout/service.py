@@ -35,6 +35,7 @@ from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
+from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import ApiAuthSettings, apiauth_settings
 from django_apiauth.events.aggregation import flood_source_of, window_seconds
 from django_apiauth.events.record import count_aggregated, record_event
@@ -183,7 +184,12 @@ def count_refusal(kind: str, event_type: str, request: HttpRequest | None) -> bo
     step: the settings are read once and the client's network found once for both counters, so a flood's
     refusal costs two dictionary updates. Raises ``RateLimited`` as ``register_refusal`` does; returns whether
     the event was counted into its window (``False``: record it with ``record_event(..., aggregate=True)``,
-    which counts it then)."""
+    which counts it then).
+
+    Counting the event may block (a window's first record, a power of two), so the async core, which reruns
+    a verification off the event loop at its first blocking point, is sent there before anything is counted:
+    counted on the loop and again by the rerun, a network would wait after half its allowance."""
+    blocking_point()
     values = user_settings()
     network = flood_source_of(request, _TRUSTED_PROXIES.value_in(values))
     if _LOCKOUT_ENABLED.value_in(values):
