@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import OperationalError, transaction
 from django.db.models import Model, Q
 from django.db.models.base import ModelState
 from django.http import HttpRequest
@@ -27,6 +28,7 @@ from django_apiauth.api_keys.format import ParsedKey, try_parse_key
 from django_apiauth.api_keys.hashing import hash_secret, pepper_index
 from django_apiauth.blocking import blocking_point
 from django_apiauth.conf import apiauth_settings
+from django_apiauth.db_contention import is_contention
 from django_apiauth.events.record import count_aggregated, record_event
 from django_apiauth.lockout import service as lockout
 from django_apiauth.models.api_keys import APIKey, APIKeyState, key_state
@@ -206,14 +208,25 @@ def _reject(
 
 def _touch(row: KeyRow, now: datetime) -> None:
     """Write ``last_used_at`` at most once per interval: this process skips the write while its copy is fresh,
-    and the conditional UPDATE makes concurrent processes change the row at most once per interval."""
+    and the conditional UPDATE makes concurrent processes change the row at most once per interval.
+
+    The stamp is bookkeeping, not a security decision: a write that waits in vain for another transaction's
+    lock is skipped until the next interval rather than refusing a verified key (nothing in the
+    authentication path could answer it but a 500 under a project's own exception handler). The savepoint
+    keeps a failed write from breaking an ``ATOMIC_REQUESTS`` transaction the view still needs."""
     interval = apiauth_settings.API_KEY_LAST_USED_INTERVAL
     if row.last_used_at is not None and now - row.last_used_at < interval:
         return
     blocking_point()  # before changing the cached row: the rerun off the event loop must write it
     row.last_used_at = now
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - interval)
-    APIKey.objects.filter(stale, pk=row.id).update(last_used_at=now)
+    try:
+        with transaction.atomic():
+            APIKey.objects.filter(stale, pk=row.id).update(last_used_at=now)
+    except OperationalError as exc:
+        if not is_contention(exc):
+            raise
+        logger.warning("API key %s: last_used_at not written, the database is busy", row.lookup_id)
 
 
 def detached_copy(instance: M) -> M:
