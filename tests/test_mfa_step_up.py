@@ -254,3 +254,40 @@ def test_api_key_creation_can_be_configured_to_need_mfa(enrolled: Any, apiauth: 
     assert weak.get("/auth/api-keys/").status_code == 200
     strong = verify(mfa_token(), enrolled.code()).json()["access_token"]
     assert bearer(APIClient(), strong).post("/auth/api-keys/", body, format="json").status_code == 201
+
+
+def test_a_user_without_a_second_factor_is_not_sent_to_step_up(user: User) -> None:
+    """Step-up needs a device: without one, regenerating backup codes is 409 ``mfa_not_enrolled`` and DELETE
+    is the idempotent 204, never the step-up challenge the user could not answer."""
+    client = bearer(APIClient(), login_pair(APIClient())["access_token"])
+    codes = client.post(BACKUP_CODES)
+    assert codes.status_code == 409
+    assert codes.json()["error"] == "mfa_not_enrolled"
+    assert "WWW-Authenticate" not in codes
+    assert client.delete(TOTP).status_code == 204
+    assert not AuthEvent.objects.filter(type=EventType.MFA_DISABLED).exists()
+
+
+def test_deleting_without_a_second_factor_cancels_only_a_pending_enrolment(user: User) -> None:
+    from tests.support.mfa import signed_in, start
+
+    client, _ = signed_in()
+    assert start(client).status_code == 201
+    assert client.delete(TOTP).status_code == 204
+    assert not TOTPDevice.objects.exists()
+    assert AuthEvent.objects.filter(type=EventType.MFA_DISABLED).count() == 1
+
+
+def test_a_device_confirmed_after_the_check_is_not_removed_without_a_second_factor(user: User) -> None:
+    """The permission's answer ("no second factor to ask for") is what the view acts on: a device confirmed
+    in between, with its backup codes, survives a DELETE that proved no second factor."""
+    from django_apiauth.mfa import enrolment
+    from tests.support.mfa import signed_in, start
+
+    client, _ = signed_in()
+    assert start(client).status_code == 201
+    TOTPDevice.objects.update(confirmed=True)  # as a confirmation committed between check and delete would
+    BackupCodeDevice.objects.create(user=user, name="backup", confirmed=True)
+    assert enrolment.disable_mfa(user, request=None, pending_only=True) is False
+    assert TOTPDevice.objects.filter(confirmed=True).exists()
+    assert BackupCodeDevice.objects.exists()

@@ -158,11 +158,17 @@ def _replace_backup_codes(user: Any) -> list[str]:
     return backup_codes.replace_codes(device)
 
 
-def disable_mfa(user: Any, *, request: HttpRequest | None, by: str = "user") -> bool:
-    """Remove every second factor of ``user``; records ``mfa_disabled``. ``False`` when there was none."""
+def disable_mfa(user: Any, *, request: HttpRequest | None, by: str = "user", pending_only: bool = False) -> bool:
+    """Remove every second factor of ``user``; records ``mfa_disabled``. ``False`` when there was none.
+
+    ``pending_only`` removes only an enrolment not yet confirmed (for a caller who has proved no second
+    factor): a device confirmed meanwhile, and its backup codes, stay."""
     with transaction.atomic():
-        removed, _ = TOTPDevice.objects.filter(user=user).delete()
-        removed += BackupCodeDevice.objects.filter(user=user).delete()[0]
+        if pending_only:
+            removed, _ = TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        else:
+            removed, _ = TOTPDevice.objects.filter(user=user).delete()
+            removed += BackupCodeDevice.objects.filter(user=user).delete()[0]
     if removed:
         details: dict[str, Any] = {"device": TOTP, "by": by}
         actor = getattr(request, "user", None) if by == "admin" else None

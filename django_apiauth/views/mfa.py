@@ -11,14 +11,16 @@ from django.views.decorators.debug import sensitive_variables
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from django_apiauth.drf.mfa import RecentMFA
-from django_apiauth.exceptions import InvalidRequest
+from django_apiauth.exceptions import InvalidRequest, MFANotEnrolled
 from django_apiauth.http_security.endpoints import Endpoint
 from django_apiauth.mfa import enrolment
 from django_apiauth.mfa.login_step import complete_mfa_login
 from django_apiauth.mfa.qr import qr_png_data_uri, qr_svg
 from django_apiauth.mfa.step_up import require_recent_login, session_id, step_up
+from django_apiauth.mfa.verification import has_confirmed_device
 from django_apiauth.refresh import cookies
 from django_apiauth.refresh.revocation import revoke_other_sessions
 from django_apiauth.views.base import AppEndpoint
@@ -40,6 +42,26 @@ def _optional_bool(request: Request, name: str) -> bool:
     return value
 
 
+class RecentMFAOfEnrolled(RecentMFA):
+    """``RecentMFA`` for a user who has a second factor to step up with.
+
+    A user without a confirmed device cannot step up, so the step-up challenge would be untrue: the request
+    passes, marked ``view.second_factor_enrolled = False``, and the view answers what is true for it. The
+    mark carries this check's answer to the view, so a device confirmed in between never lets a request that
+    passed without a second factor act on it.
+    """
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.user.is_authenticated and not has_confirmed_device(request.user):
+            view.second_factor_enrolled = False  # type: ignore[attr-defined]
+            return True
+        return super().has_permission(request, view)
+
+
+def _enrolled(view: APIView) -> bool:
+    return getattr(view, "second_factor_enrolled", True)
+
+
 class MFAStatusView(AppEndpoint):
     """``GET``: the user's methods and their state (never a secret or a code)."""
 
@@ -54,7 +76,7 @@ class TOTPView(AppEndpoint):
 
     def get_permissions(self) -> list[BasePermission]:
         if self.request.method == "DELETE":
-            return [IsAuthenticated(), RecentMFA()]
+            return [IsAuthenticated(), RecentMFAOfEnrolled()]
         return [IsAuthenticated()]
 
     @sensitive_variables("password", "started")
@@ -74,7 +96,9 @@ class TOTPView(AppEndpoint):
         return Response(body, status=201)
 
     def delete(self, request: Request) -> Response:
-        enrolment.disable_mfa(request.user, request=request._request)
+        """204 whether or not anything was removed (DELETE is idempotent). Without a confirmed device only an
+        enrolment still pending is cancelled: nothing that protects the account goes without a second factor."""
+        enrolment.disable_mfa(request.user, request=request._request, pending_only=not _enrolled(self))
         return Response(status=204)
 
 
@@ -100,10 +124,12 @@ class BackupCodesView(AppEndpoint):
     apiauth_endpoint = Endpoint.CREDENTIAL  # shows a secret once, or answers tokens
 
     def get_permissions(self) -> list[BasePermission]:
-        return [IsAuthenticated(), RecentMFA()]
+        return [IsAuthenticated(), RecentMFAOfEnrolled()]
 
     @sensitive_variables("codes")
     def post(self, request: Request) -> Response:
+        if not _enrolled(self):
+            raise MFANotEnrolled("Backup codes need a confirmed TOTP device: enrol one first.")
         codes = enrolment.regenerate_backup_codes(request.user, request=request._request)
         return Response({"backup_codes": codes})
 
