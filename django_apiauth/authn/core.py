@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django_apiauth.api_keys.authenticate import authenticate_api_key
 from django_apiauth.authn.credentials import read_api_key, read_bearer
 from django_apiauth.conf import ApiAuthSettings, user_settings
-from django_apiauth.events.record import record_event
+from django_apiauth.events.record import count_aggregated, record_event
 from django_apiauth.exceptions import InvalidToken
 from django_apiauth.jwt.access import is_client_token, signing_kid, verify_access_token
 from django_apiauth.jwt.subjects import user_for_claims
@@ -25,6 +25,7 @@ from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
 JWT = "jwt"
 API_KEY = "api_key"
 _MONITOR_CREDENTIAL_USE = ApiAuthSettings.MONITOR_CREDENTIAL_USE
+_TOKEN_REJECTED = str(EventType.TOKEN_REJECTED)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,13 @@ def verify_bearer(
 
 def record_token_rejected(request: HttpRequest, exc: InvalidToken, scheme: str = JWT) -> None:
     """An aggregated ``token_rejected`` event (never the token itself). The explicit anonymous user keeps the
-    recorder from evaluating the request's lazy user, which would re-enter authentication."""
+    recorder from evaluating the request's lazy user, which would re-enter authentication.
+
+    Refusals come in floods: past the first of its window, one is only counted, and its details and user are
+    never built.
+    """
+    if count_aggregated(_TOKEN_REJECTED, request):
+        return
     record_event(
         EventType.TOKEN_REJECTED,
         request=request,
