@@ -291,3 +291,15 @@ def test_a_device_confirmed_after_the_check_is_not_removed_without_a_second_fact
     assert enrolment.disable_mfa(user, request=None, pending_only=True) is False
     assert TOTPDevice.objects.filter(confirmed=True).exists()
     assert BackupCodeDevice.objects.exists()
+
+
+def test_the_regeneration_service_refuses_a_user_without_a_device(user: User) -> None:
+    """The service's own guard, for callers other than the view (whose permission answers first)."""
+    from django.test import RequestFactory
+
+    from django_apiauth.exceptions import MFANotEnrolled
+    from django_apiauth.mfa import enrolment
+
+    with pytest.raises(MFANotEnrolled):
+        enrolment.regenerate_backup_codes(user, request=RequestFactory().post("/"))
+    assert not BackupCodeDevice.objects.exists()
