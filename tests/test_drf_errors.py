@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -267,3 +268,61 @@ def test_refused_credential_rolls_back_an_atomic_request_transaction(monkeypatch
     with transaction.atomic():
         assert oauth_exception_handler(refused, {}) is not None
         assert connection.get_rollback()
+
+
+class _YAMLishRenderer:
+    """A project renderer that is not JSON: a refusal's body must not depend on it."""
+
+    media_type = "text/x-yaml"
+    format = "yaml"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None) -> bytes:
+        return b"error: rendered by the project"
+
+
+def test_a_refused_credential_is_answered_in_json_whatever_the_views_renderer() -> None:
+    from django_apiauth.drf.api_key_authentication import APIKeyAuthentication
+
+    class YAMLView(APIView):
+        authentication_classes = [APIKeyAuthentication]
+        permission_classes = [AllowAny]
+        renderer_classes = [_YAMLishRenderer]
+
+        def get(self, request: Request) -> Response:
+            return Response({"ok": True})
+
+    response = YAMLView.as_view()(factory.get("/", HTTP_X_API_KEY="apiauth_not-a-key"))
+    response.render()
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert response.data == {"error": "invalid_token", "error_description": response.data["error_description"]}
+    assert json.loads(response.content) == response.data
+    assert response["WWW-Authenticate"] == 'Api-Key realm="api"'
+
+
+def test_a_refusal_is_rendered_as_drfs_json_renderer_would_and_callers_may_change_its_data() -> None:
+    """Compact UTF-8 JSON, the bytes DRF's ``JSONRenderer`` writes by default; the ``data`` handed out is a copy,
+    so a middleware editing it cannot change the next refusal's answer."""
+    from rest_framework.renderers import JSONRenderer
+
+    exc = exceptions.AuthenticationFailed("Zugang verweigert: Schlüssel ungültig.")
+    first = oauth_exception_handler(exc, {})
+    assert first is not None
+    assert first.content == JSONRenderer().render(first.data)
+    first.data["error"] = "edited"
+    second = oauth_exception_handler(exc, {})
+    assert second is not None
+    assert second.data["error"] == "invalid_token"
+    assert json.loads(second.content) == {
+        "error": "invalid_token",
+        "error_description": "Zugang verweigert: Schlüssel ungültig.",
+    }
+
+
+def test_a_fractional_wait_is_written_in_whole_seconds_as_drfs_handler_does() -> None:
+    exc: Any = exceptions.AuthenticationFailed("Refused.")
+    exc.wait = 0.5
+    response = oauth_exception_handler(exc, {})
+    assert response is not None
+    assert response["Retry-After"] == "0"

@@ -7,8 +7,9 @@ keep their per-field messages under ``"fields"``.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -130,23 +131,58 @@ def _add_scope_challenge(response: Response, context: dict[str, Any]) -> None:
 def _refused_credential(exc: exceptions.AuthenticationFailed) -> Response:
     """The answer DRF's handler and the translation above give a refused credential, built in one step.
 
-    Refusals are the requests an attacker chooses, so this path makes one body and sets each header once:
+    Refusals are the requests an attacker chooses, so their answer costs less than an accepted request's:
+    the body is rendered once per distinct refusal (``_refusal``) and the response leaves here already
+    rendered, so no renderer runs for it. It is still a DRF ``Response`` whose ``data`` is the body. It holds
     the error body, ``Cache-Control: no-store``, the challenge (the refusing scheme's own on a 401, else the
     view's first authenticator's) with its RFC 6750 error, ``Retry-After`` when the exception waits, and
-    DRF's rollback of an ``ATOMIC_REQUESTS`` transaction.
+    DRF's rollback of an ``ATOMIC_REQUESTS`` transaction. The body is JSON whatever renderer the view
+    negotiated: the ``{"error", "error_description"}`` contract does not depend on the project's renderers.
     """
-    code = error_code_for(exc)
-    headers = {"Cache-Control": "no-store"}
     challenge = getattr(exc, "www_authenticate", None)
     if not (isinstance(challenge, str) and exc.status_code == 401):
         challenge = getattr(exc, "auth_header", None)
-    if challenge:
-        headers["WWW-Authenticate"] = _with_bearer_error(str(challenge), code)
     wait = getattr(exc, "wait", None)
-    if wait:
-        headers["Retry-After"] = f"{int(wait)}"
+    refusal = _refusal(
+        exc.status_code,
+        error_code_for(exc),
+        _description(exc),
+        str(challenge) if challenge else None,
+        int(wait) if wait else None,  # DRF's handler writes a fractional wait as whole seconds too
+    )
     _roll_back_atomic_requests()
-    return Response({"error": code, "error_description": _description(exc)}, status=exc.status_code, headers=headers)
+    response = Response(dict(refusal.data), status=exc.status_code, headers=refusal.headers)
+    response.content = refusal.body  # marks it rendered
+    return response
+
+
+
+class _Refusal(NamedTuple):
+    data: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+
+@lru_cache(maxsize=128)
+def _refusal(status: int, code: str, description: str, challenge: str | None, wait: int | None) -> _Refusal:
+    """A refusal's body, its JSON rendering and its headers, built once per distinct refusal.
+
+    Compact JSON with non-ASCII text as UTF-8, as DRF's ``JSONRenderer`` writes it by default. The
+    arguments come from our fixed descriptions, a project's authentication classes and whole seconds of
+    ``Retry-After``: a small set, bounded here in any case.
+    """
+    data = {"error": code, "error_description": description}
+    # Set here, since no renderer will: DRF's ``Response`` takes its Content-Type from the renderer.
+    headers = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+    if challenge:
+        headers["WWW-Authenticate"] = _with_bearer_error(challenge, code)
+    if wait is not None:
+        headers["Retry-After"] = f"{wait}"
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return _Refusal(data, headers, body)
+
+
+register_memo("drf.refusals", _refusal, size="128 rendered refusals")
 
 
 def _roll_back_atomic_requests() -> None:
