@@ -58,9 +58,12 @@ class LocalCache(Generic[V]):
     def get(self, key: Hashable) -> V | None:
         """The value stored for ``key`` if its time-to-live has not passed, else ``None``."""
         entry = self._data.get(key)
-        if entry is None or entry[0] <= self.clock():
+        if entry is None:
             return None
-        return entry[1]
+        expires_at, value = entry
+        if expires_at is not _FOREVER and expires_at <= self.clock():  # no clock read for an entry without TTL
+            return None
+        return value
 
     def set(self, key: Hashable, value: V, ttl: float | None = None, *, maxsize: int | None = None) -> None:
         """Store ``value`` for ``ttl`` seconds (``None``: until evicted); ``ttl <= 0`` or size 0 store nothing.
@@ -69,14 +72,20 @@ class LocalCache(Generic[V]):
         read the setting behind it (it is not read twice on a hot path).
         """
         limit = maxsize if maxsize is not None else self._maxsize() if callable(self._maxsize) else self._maxsize
-        if limit <= 0 or (ttl is not None and ttl <= 0):
+        if limit <= 0:
             return
-        expires_at = _FOREVER if ttl is None else self.clock() + ttl
+        if ttl is None:
+            expires_at = _FOREVER
+        elif ttl <= 0:
+            return
+        else:
+            expires_at = self.clock() + ttl
+        data = self._data
         with self._lock:
-            self._data.pop(key, None)  # a rewritten entry becomes the newest
-            while len(self._data) >= limit:
-                self._data.popitem(last=False)
-            self._data[key] = (expires_at, value)
+            data.pop(key, None)  # a rewritten entry becomes the newest
+            while len(data) >= limit:
+                data.popitem(last=False)
+            data[key] = (expires_at, value)
 
     def discard(self, key: Hashable) -> None:
         with self._lock:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Generic, TypeVar, cast, overload
+from operator import methodcaller
+from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings as django_settings
 
@@ -83,6 +84,10 @@ class Setting(Generic[T]):
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+        if self.convert is None:
+            # ``value_in`` without a conversion is ``values.get(name, default)``: as one C-level call it costs
+            # a fraction of a Python method, and hot paths read several keys per request.
+            self.value_in = methodcaller("get", name, self.default)  # type: ignore[method-assign,assignment]
 
     @overload
     def __get__(self, obj: None, objtype: type | None = None) -> Setting[T]: ...
@@ -91,13 +96,19 @@ class Setting(Generic[T]):
     def __get__(self, obj: object | None, objtype: type | None = None) -> T | Setting[T]:
         if obj is None:
             return self
-        return self.value_in(user_settings())
+        # ``value_in(user_settings())`` inlined: this runs from C (a descriptor), several times per request,
+        # and each Python-level call from here costs about as much as the read itself.
+        values = _served.get("APIAUTH", _NOT_SERVED)
+        if values is _NOT_SERVED:
+            values = getattr(django_settings, "APIAUTH", None)
+        value: T = values.get(self.name, self.default) if isinstance(values, dict) else self.default
+        return self.convert(value) if self.convert else value
 
     def value_in(self, values: dict[str, Any]) -> T:
         """The key's value in an ``APIAUTH`` dict already read with ``user_settings()``: a hot path reading
         several keys reads the project settings once, still at call time."""
-        value = values.get(self.name, self.default)
-        return self.convert(value) if self.convert else cast(T, value)
+        value: T = values.get(self.name, self.default)
+        return self.convert(value) if self.convert else value
 
     def raw(self) -> Any:
         """The project's value as written, or the default."""

@@ -87,6 +87,15 @@ def test_descriptor_on_class_is_the_descriptor() -> None:
     assert isinstance(conf.ApiAuthSettings.CACHE_ALIAS, conf.Setting)
 
 
+def test_value_in_reads_the_given_dict_with_and_without_a_conversion() -> None:
+    plain, duration = conf.ApiAuthSettings.JWT_MAX_TOKEN_BYTES, conf.ApiAuthSettings.JWT_LEEWAY
+    assert plain.value_in({}) == plain.default
+    assert plain.value_in({"JWT_MAX_TOKEN_BYTES": 123}) == 123
+    assert duration.value_in({"JWT_LEEWAY": 5}) == timedelta(seconds=5)
+    loose = conf.Setting[int](7, (int,), "A key declared outside a settings class.")
+    assert loose.value_in({}) == 7
+
+
 @pytest.mark.parametrize("name", sorted(conf.SPECS))
 def test_every_spec_has_doc_and_accepts_its_default(name: str) -> None:
     spec = conf.SPECS[name]

@@ -19,7 +19,7 @@ from django_apiauth.exceptions import ConfigurationError, InvalidToken, NoSignin
 from django_apiauth.jwt import access, codec, errors
 from django_apiauth.jwt.access import AccessToken, verify_access_token
 from django_apiauth.jwt.keystore import KeyStore, key_store
-from django_apiauth.jwt.verified_tokens import verified_tokens
+from django_apiauth.jwt.verified_tokens import json_copy, verified_tokens
 from django_apiauth.models.signing_keys import SigningKey, SigningKeyState
 from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
 from django_apiauth.signing_keys.material import load_private_material, new_signing_key
@@ -288,6 +288,30 @@ def test_mutating_returned_claims_does_not_touch_the_memory(user: User) -> None:
     assert again["aud"] == ["django-apiauth", "other"]
     assert again["cnf"] == {"jkt": "x"}
     assert again["sub"] == str(user.pk)
+
+
+def test_mutating_returned_flat_claims_does_not_touch_the_memory(user: User) -> None:
+    token = forge(standard_claims(sub=str(user.pk), scope="orders:read"))
+    first = verify_access_token(token)
+    first["scope"] = "admin"
+    first["extra"] = ["x"]
+    again = verify_access_token(token)
+    assert again["scope"] == "orders:read"
+    assert "extra" not in again
+    again["scope"] = "admin"
+    assert verify_access_token(token)["scope"] == "orders:read"
+
+
+def test_json_copy_is_an_independent_deep_copy() -> None:
+    value = {"a": [1, {"b": ["c"]}, None], "d": {"e": 1.5, "f": True}, "g": "h"}
+    copied = json_copy(value)
+    assert copied == value
+    copied["a"][1]["b"].append("x")
+    copied["d"]["e"] = 0
+    copied["a"].pop()
+    assert value == {"a": [1, {"b": ["c"]}, None], "d": {"e": 1.5, "f": True}, "g": "h"}
+    assert copied["a"] is not value["a"]
+    assert copied["d"] is not value["d"]
 
 
 def test_memory_is_bounded_and_can_be_disabled(

@@ -53,6 +53,16 @@ def test_entries_without_ttl_stay_until_evicted() -> None:
     assert cache.get("k") == 1
 
 
+def test_an_entry_without_ttl_is_read_without_the_clock() -> None:
+    def no_clock() -> float:
+        raise AssertionError("the clock was read")
+
+    cache: LocalCache[int] = LocalCache(10, no_clock)
+    cache.set("k", 1)
+    assert cache.get("k") == 1
+    assert cache.get("missing") is None
+
+
 @pytest.mark.parametrize("ttl", [0, -1.0])
 def test_a_non_positive_ttl_stores_nothing(ttl: float) -> None:
     cache: LocalCache[int] = LocalCache(10)

@@ -92,29 +92,16 @@ def _b64decode(segment: str) -> bytes:
         data = segment.encode("ascii").translate(_TO_STANDARD_ALPHABET)
     except UnicodeEncodeError as exc:
         raise MalformedToken() from exc
-    if len(data) % 4 == 1:  # not base64: with one dropped character it could otherwise pass the length check
+    size = len(data)
+    if size % 4 == 1:  # not base64: with one dropped character it could otherwise pass the length check
         raise MalformedToken()
     try:
-        decoded = binascii.a2b_base64(data + _PADDING[len(data) % 4])
+        decoded = binascii.a2b_base64(data + _PADDING[size % 4])
     except binascii.Error as exc:
         raise MalformedToken() from exc
-    if len(decoded) != len(data) * 3 // 4:
+    if len(decoded) != size * 3 // 4:
         raise MalformedToken()
     return decoded
-
-
-def _signature(segment: str) -> bytes:
-    """The signature bytes, from their one canonical spelling only.
-
-    base64 leaves the low bits of a last character unused; a lenient decoder maps several spellings to the
-    same bytes, which would make one signed token into several valid token strings (anything keyed by the
-    token text - caches, deny lists, logs - would see different tokens). With the alphabet checked by
-    ``_b64decode``, the one other way to spell the same bytes is a last character with some of those bits set.
-    """
-    signature = _b64decode(segment)
-    if not segment or segment[-1] not in _CANONICAL_LAST.get(len(segment) % 4, _ANY_LAST):
-        raise MalformedToken()
-    return signature
 
 
 def _json_object(segment: str) -> dict[str, Any]:
@@ -216,9 +203,19 @@ def _key_for(alg: str, kid: str, find_key: Callable[[str], VerificationKey | Non
 
 
 def _verify(key: VerificationKey, signing_input: str, signature_segment: str) -> None:
+    """Verify the signature, decoded from its one canonical spelling only.
+
+    base64 leaves the low bits of a last character unused; a lenient decoder maps several spellings to the
+    same bytes, which would make one signed token into several valid token strings (anything keyed by the
+    token text - caches, deny lists, logs - would see different tokens). With the alphabet checked by
+    ``_b64decode``, the one other way to spell the same bytes is a last character with some of those bits set.
+    """
     try:
         message = signing_input.encode("ascii")
     except UnicodeEncodeError as exc:
         raise MalformedToken() from exc
-    if not key.verify(message, _signature(signature_segment)):
+    signature = _b64decode(signature_segment)
+    if not signature_segment or signature_segment[-1] not in _CANONICAL_LAST.get(len(signature_segment) % 4, _ANY_LAST):
+        raise MalformedToken()
+    if not key.verify(message, signature):
         raise BadSignature()

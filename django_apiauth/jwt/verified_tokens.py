@@ -9,13 +9,10 @@ evicted first), so garbage cannot fill it. Keys are the full token strings: a di
 
 from __future__ import annotations
 
-import copy
 from typing import Any, NamedTuple
 
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.localcache import LocalCache, local_cache
-
-_CONTAINERS = (list, dict)
 
 
 class Remembered(NamedTuple):
@@ -30,8 +27,23 @@ class Remembered(NamedTuple):
         """A copy a caller may mutate without touching this entry: a flat copy, then the nested values deep."""
         copied = dict(self.claims)
         for name in self.nested:
-            copied[name] = copy.deepcopy(copied[name])
+            copied[name] = json_copy(copied[name])
         return copied
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of a JSON-decoded value, whose containers can only be exact ``list`` and ``dict``.
+
+    ``copy.deepcopy`` looks up a copier for every value and keeps a memo of shared objects; a decoded JSON
+    tree shares nothing and its leaves (``str``, numbers, ``bool``, ``None``) are immutable, so copying its
+    containers is enough. Anything else is returned as is: claims come from the JSON decoder only.
+    """
+    kind = type(value)
+    if kind is dict:
+        return {name: json_copy(item) for name, item in value.items()}
+    if kind is list:
+        return [json_copy(item) for item in value]
+    return value
 
 
 #: token -> its ``Remembered`` entry, for tokens whose signature verified.
@@ -47,13 +59,22 @@ verified_tokens: LocalCache[Remembered] = local_cache(
 def remember(token: str, kid: str, claims: dict[str, Any], maxsize: int | None = None) -> None:
     """Store a private copy of ``claims`` of a fully verified ``token``; the caller keeps ``claims``.
 
-    ``maxsize`` is ``JWT_VERIFIED_TOKEN_CACHE_SIZE`` when the caller has read it already.
+    ``maxsize`` is ``JWT_VERIFIED_TOKEN_CACHE_SIZE`` when the caller has read it already. Claims that are
+    all leaves (the usual token) are recognised in one C-level pass over their types, and containers by
+    exact type (what the JSON decoder builds): a Python loop of ``isinstance`` calls, each failed one also
+    looking up the value's ``__class__``, was the dearest part of remembering a token.
     """
     copied = dict(claims)
-    nested = tuple([name for name, value in copied.items() if isinstance(value, _CONTAINERS)])
-    for name in nested:
-        copied[name] = copy.deepcopy(copied[name])
+    nested: tuple[str, ...] = ()
+    if not _LEAF_TYPES.issuperset(map(type, claims.values())):  # one C-level pass when every claim is a leaf
+        nested = tuple([name for name, value in claims.items() if type(value) is list or type(value) is dict])
+        for name in nested:
+            copied[name] = json_copy(copied[name])
     verified_tokens.set(token, _new_entry(Remembered, (kid, copied, nested)), maxsize=maxsize)
+
+
+#: The types of JSON leaves: immutable, so a flat copy of claims holding only these is a private copy.
+_LEAF_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 #: ``Remembered(kid, claims, nested)`` without the Python-level ``__new__`` a ``NamedTuple`` class generates.
