@@ -16,7 +16,6 @@ from django_apiauth.jwt.errors import InvalidClaims, TokenExpired, TokenNotYetVa
 
 #: RFC 6749 §3.3 scope-token: printable ASCII except space, double quote and backslash.
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
-_REQUIRED_STRINGS = ("sub", "jti")
 _OPTIONAL_STRINGS = ("scope", "sid", "client_id", "gty")
 _FLOAT_MAX = int(sys.float_info.max)
 _FLOAT_MIN = -_FLOAT_MAX
@@ -77,10 +76,12 @@ def check_registered_claims(claims: dict[str, Any], *, now: float, leeway: float
     aud = get("aud")
     if not (aud == audience or (isinstance(aud, list) and audience in aud)):
         raise InvalidClaims("The access token is meant for another audience.")
-    for name in _REQUIRED_STRINGS:
-        value = get(name)
-        if not isinstance(value, str) or not value:
-            raise InvalidClaims(f"The access token has no valid {name} claim.")
+    sub = get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise InvalidClaims("The access token has no valid sub claim.")
+    jti = get("jti")
+    if not isinstance(jti, str) or not jti:
+        raise InvalidClaims("The access token has no valid jti claim.")
     for name in _OPTIONAL_STRINGS:
         if name in claims and not isinstance(claims[name], str):
             raise InvalidClaims(f"The access token has an invalid {name} claim.")
