@@ -326,3 +326,26 @@ def test_a_fractional_wait_is_written_in_whole_seconds_as_drfs_handler_does() ->
     response = oauth_exception_handler(exc, {})
     assert response is not None
     assert response["Retry-After"] == "0"
+
+
+def test_a_rendered_refusal_has_every_attribute_a_rendered_response_has() -> None:
+    """``RenderedRefusal`` sets up by hand what DRF's and Django's constructors set: a new attribute there must
+    show up here, or code reading it on a refusal would fail."""
+    from rest_framework.renderers import JSONRenderer
+
+    from django_apiauth.drf.exceptions import RenderedRefusal
+
+    data = {"error": "invalid_token", "error_description": "Refused."}
+    regular = Response(dict(data), status=401, headers={"Cache-Control": "no-store"})
+    regular.accepted_renderer, regular.accepted_media_type, regular.renderer_context = JSONRenderer(), "x", {}
+    regular.render()
+    refusal = RenderedRefusal(dict(data), 401, {"Content-Type": "application/json"}, JSONRenderer().render(data))
+    refusal.accepted_renderer, refusal.accepted_media_type, refusal.renderer_context = JSONRenderer(), "x", {}
+    assert refusal.render() is refusal
+    assert set(vars(refusal)) == set(vars(regular))
+    assert refusal.is_rendered
+    assert refusal.content == regular.content
+    assert (refusal.status_code, refusal.data, refusal.charset) == (401, data, "utf-8")
+    called: list[Any] = []
+    refusal.add_post_render_callback(called.append)
+    assert called == [refusal]  # run at once, as for any rendered response

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import OperationalError, connections
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -151,10 +151,28 @@ def _refused_credential(exc: exceptions.AuthenticationFailed) -> Response:
         int(wait) if wait else None,  # DRF's handler writes a fractional wait as whole seconds too
     )
     _roll_back_atomic_requests()
-    response = Response(dict(refusal.data), status=exc.status_code, headers=refusal.headers)
-    response.content = refusal.body  # marks it rendered
-    return response
+    return RenderedRefusal(dict(refusal.data), exc.status_code, refusal.headers, refusal.body)
 
+
+class RenderedRefusal(Response):
+    """A DRF ``Response`` built already rendered: ``data`` for the code that reads it, ``content`` for the wire.
+
+    ``Response`` would set its content twice (empty, then rendered), look up the charset for each and write
+    Content-Type twice; this sets what ``Response``, ``SimpleTemplateResponse`` and ``HttpResponse`` set, with
+    the body given once. Django's response handling sees a rendered template response, so ``render()`` and
+    post-render callbacks behave as for any rendered ``Response``.
+    """
+
+    def __init__(self, data: dict[str, str], status: int, headers: dict[str, str], body: bytes) -> None:
+        # SimpleTemplateResponse's attributes (no template: the content is final), untyped in the stubs' sense.
+        self.__dict__.update(
+            template_name=None, context_data=None, using=None, _post_render_callbacks=[], _request=None
+        )
+        # Through the template response's content setter, which marks the response rendered.
+        HttpResponse.__init__(self, body, status=status, charset="utf-8", headers=headers)
+        self.data = data
+        self.exception = False
+        self.content_type = None
 
 
 class _Refusal(NamedTuple):
