@@ -404,3 +404,35 @@ def test_refusal_exception_is_drf_authentication_failed_with_the_invalid_token_c
     assert (coded.detail, coded.get_codes()) == ("Custom.", "custom")
     listed = jwt_authentication.InvalidTokenFailed(["One.", "Two."])
     assert listed.get_codes() == ["invalid_token", "invalid_token"]
+
+
+class ExtendedCheck(JWTAuthentication):
+    """A project's extension of the claim check that keeps the default one through ``super()``."""
+
+    def validate_claims(self, claims: dict[str, Any], request: Request) -> None:
+        super().validate_claims(claims, request)
+        if claims.get("scope") == "forbidden":
+            raise InvalidToken("The scope is forbidden here.")
+
+
+def test_an_extended_claim_check_still_refuses_a_revoked_session(user: User) -> None:
+    """Overriding ``validate_claims`` takes the class off its fast path; ``super()`` still checks the session."""
+    from rest_framework.test import APIRequestFactory
+
+    from django_apiauth.refresh.revocation import revoke_session
+    from tests.support.refresh_tokens import login_pair
+
+    class Extended(APIView):
+        authentication_classes = [ExtendedCheck]
+        permission_classes = [IsAuthenticated]
+
+        def get(self, request: Request) -> Response:
+            return Response({"ok": True})
+
+    token = login_pair(APIClient())["access_token"]
+    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert Extended.as_view()(request).status_code == 200
+    sid = pyjwt.decode(token, options={"verify_signature": False})["sid"]
+    assert revoke_session(user, sid, request=APIRequestFactory().post("/"))
+    response = Extended.as_view()(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}"))
+    assert response.status_code == 401
