@@ -96,6 +96,19 @@ def test_value_in_reads_the_given_dict_with_and_without_a_conversion() -> None:
     assert loose.value_in({}) == 7
 
 
+@pytest.mark.parametrize(
+    "namespace",
+    [{}, "not a dict", {"EVENT_RETENTION": 7, "JWT_MAX_TOKEN_BYTES": 123, "TRUSTED_PROXIES": ["10.0.0.0/8"]}],
+    ids=["unset", "not-a-dict", "some-keys-set"],
+)
+def test_the_accessor_and_value_in_read_the_same_value_for_every_key(namespace: Any) -> None:
+    """The descriptor reads the project dict inline (it runs from C on hot paths), ``value_in`` through
+    ``user_settings()``: two spellings of one read, which must never disagree."""
+    with override_settings(APIAUTH=namespace):
+        for name, spec in conf.SPECS.items():
+            assert getattr(apiauth_settings, name) == spec.value_in(conf.user_settings()), name
+
+
 @pytest.mark.parametrize("name", sorted(conf.SPECS))
 def test_every_spec_has_doc_and_accepts_its_default(name: str) -> None:
     spec = conf.SPECS[name]

@@ -436,3 +436,29 @@ def test_an_extended_claim_check_still_refuses_a_revoked_session(user: User) -> 
     assert revoke_session(user, sid, request=APIRequestFactory().post("/"))
     response = Extended.as_view()(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}"))
     assert response.status_code == 401
+
+
+def test_a_claim_check_set_on_one_instance_is_run(user: User) -> None:
+    """A hook replaced on the authenticator instance (not on its class) is honoured like a subclass's."""
+    from rest_framework.test import APIRequestFactory
+
+    from tests.support.refresh_tokens import login_pair
+
+    def refuse_everything(claims: dict[str, Any], request: Request) -> None:
+        raise InvalidToken("Refused by this instance's check.")
+
+    class InstanceHook(APIView):
+        permission_classes = [IsAuthenticated]
+
+        def get_authenticators(self) -> list[Any]:
+            authenticator = JWTAuthentication()
+            authenticator.validate_claims = refuse_everything  # type: ignore[method-assign]
+            return [authenticator]
+
+        def get(self, request: Request) -> Response:
+            return Response({"ok": True})
+
+    token = login_pair(APIClient())["access_token"]
+    response = InstanceHook.as_view()(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}"))
+    assert response.status_code == 401
+    assert response.data["error_description"] == "Refused by this instance's check."

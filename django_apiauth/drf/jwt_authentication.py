@@ -68,10 +68,11 @@ class JWTAuthentication(BaseAuthentication):
             token = self.get_token(request)
             if token is None:
                 return None
-            # The default check itself when the hook is not overridden: no closure and two calls fewer.
+            # The default check itself when the hook is not overridden, on the class or on this instance: no
+            # closure and two calls fewer.
             validate_claims: Callable[[dict[str, Any]], None] = (
                 check_claims
-                if type(self).validate_claims is _DEFAULT_VALIDATE_CLAIMS
+                if type(self).validate_claims is _DEFAULT_VALIDATE_CLAIMS and "validate_claims" not in self.__dict__
                 else lambda claims: self.validate_claims(claims, request)
             )
             user, claims = verify_bearer(
