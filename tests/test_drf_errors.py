@@ -301,6 +301,28 @@ def test_a_refused_credential_is_answered_in_json_whatever_the_views_renderer() 
     assert response["WWW-Authenticate"] == 'Api-Key realm="api"'
 
 
+def test_other_errors_go_through_the_renderer_the_view_negotiated() -> None:
+    """Only refusals are pre-rendered JSON: a 403 keeps DRF's behaviour, so the project's renderer writes it."""
+
+    class YAMLView(APIView):
+        authentication_classes: list[Any] = []
+        permission_classes = [AllowAny]
+        renderer_classes = [_YAMLishRenderer]
+
+        def get(self, request: Request) -> Response:
+            raise exceptions.PermissionDenied()
+
+    response = YAMLView.as_view()(factory.get("/"))
+    response.render()
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/x-yaml")
+    assert response.content == b"error: rendered by the project"
+    assert response.data == {
+        "error": "access_denied",
+        "error_description": str(exceptions.PermissionDenied.default_detail),
+    }
+
+
 def test_a_refusal_is_rendered_as_drfs_json_renderer_would_and_callers_may_change_its_data() -> None:
     """Compact UTF-8 JSON, the bytes DRF's ``JSONRenderer`` writes by default; the ``data`` handed out is a copy,
     so a middleware editing it cannot change the next refusal's answer."""

@@ -3,6 +3,10 @@
 Set ``REST_FRAMEWORK["EXCEPTION_HANDLER"] = "django_apiauth.drf.exceptions.oauth_exception_handler"``.
 DRF's own ``{"detail": ...}`` bodies become ``{"error": ..., "error_description": ...}``; validation errors
 keep their per-field messages under ``"fields"``.
+
+A refused credential (``AuthenticationFailed``) is answered as JSON whatever renderer the view negotiated,
+already rendered (``RenderedRefusal``); every other error goes through the negotiated renderer, as with DRF's
+own handler, so the browsable API still shows it in its page.
 """
 
 from __future__ import annotations
