@@ -6,7 +6,11 @@ permission's ``max_age``, gets 401 with ``WWW-Authenticate: Bearer error="insuff
 uses: the client steps up (``POST mfa/step-up/``) and retries with the new token.
 
 An API key (a user's or a service's) carries no second factor and cannot step up, so telling its caller to
-would be false: it gets 403 ``access_denied`` saying so, with no step-up challenge.
+would be false: it gets 403 ``access_denied`` saying so, with no step-up challenge. The same holds for any
+other sign-in that is not an access token (a Django session through ``SessionAuthentication``, a project's
+own scheme): stepping up needs an access token. One exception, as django-otp's ``otp_required`` has it: a
+session that django-otp's ``OTPMiddleware`` marks verified (``request.user.is_verified()``) passes when no
+``max_age`` is asked, since a session does not say when its factor was verified.
 
 ``permission_classes = [IsAuthenticated, RequireMFA]`` or ``RequireMFA.with_max_age(300)``.
 """
@@ -33,6 +37,10 @@ KEYS_CANNOT = (
     "A second factor is required, and an API key cannot provide one: call this endpoint with the access token "
     "of a user who has verified a second factor."
 )
+SIGN_IN_CANNOT = (
+    "A second factor is required, and this sign-in does not show one: call this endpoint with the access token "
+    "of a user who has verified a second factor."
+)
 
 
 class InsufficientUserAuthentication(APIException):
@@ -48,13 +56,14 @@ class InsufficientUserAuthentication(APIException):
 
 
 class SecondFactorImpossible(PermissionDenied):
-    """403 for a credential that can never carry a second factor (an API key): retrying with it, or
-    stepping up, cannot help. The body is already ``{"error", "error_description"}`` under any handler."""
+    """403 for a credential that does not carry a second factor and cannot step up (an API key, a session):
+    retrying with it, or stepping up, cannot help. The body is already ``{"error", "error_description"}`` under
+    any handler."""
 
     keeps_oauth_body = True
 
-    def __init__(self) -> None:
-        super().__init__({"error": "access_denied", "error_description": KEYS_CANNOT})
+    def __init__(self, description: str = KEYS_CANNOT) -> None:
+        super().__init__({"error": "access_denied", "error_description": description})
 
 
 class RequireMFA(BasePermission):
@@ -76,14 +85,25 @@ class RequireMFA(BasePermission):
         if not request.user or not request.user.is_authenticated:
             return False  # DRF answers "not authenticated" first
         claims: Any = request.auth
-        amr = claims.get("amr") if isinstance(claims, Mapping) else None
         max_age = self.get_max_age()
+        if not isinstance(claims, Mapping):  # not an access token: it cannot step up
+            if max_age is None and _verified_by_django_otp(request):
+                return True
+            raise SecondFactorImpossible(SIGN_IN_CANNOT)
+        amr = claims.get("amr")
         if not isinstance(amr, list) or "otp" not in amr:
             raise InsufficientUserAuthentication(NEEDS_OTP, max_age)
         auth_time = claims.get("auth_time")
         if max_age is not None and (not is_number(auth_time) or time.time() - auth_time > max_age):
             raise InsufficientUserAuthentication(TOO_OLD, max_age)
         return True
+
+
+def _verified_by_django_otp(request: Request) -> bool:
+    """Whether django-otp's ``OTPMiddleware`` marked this session's user verified (a confirmed device of theirs
+    checked in this session); ``False`` without the middleware, which is what adds ``is_verified``."""
+    is_verified = getattr(request.user, "is_verified", None)
+    return callable(is_verified) and is_verified() is True
 
 
 class RecentMFA(RequireMFA):
