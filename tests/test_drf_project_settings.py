@@ -99,3 +99,12 @@ def test_refusals_stay_json(path: str, authorization: str | None) -> None:
 def test_a_wrong_password_is_a_json_401(user: Any) -> None:
     response = APIClient().post("/auth/login/", {"username": login_name("alice"), "password": "x"}, format="json")
     assert assert_json(response, 401)["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize("authorization", [None, "Digest x", "Api-Key "])
+def test_a_logout_naming_no_session_is_a_json_400(authorization: str | None) -> None:
+    client = APIClient()
+    if authorization:
+        client.credentials(HTTP_AUTHORIZATION=authorization)
+    response = client.post("/auth/logout/", {}, format="json")
+    assert assert_json(response, 400)["error"] == "invalid_request"

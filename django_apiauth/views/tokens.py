@@ -167,7 +167,8 @@ class LogoutView(AppEndpoint):
             logout_by_refresh_token(token, request=request._request)
         else:
             sid = request.auth.get("sid") if isinstance(request.auth, dict) else None
-            if not request.user.is_authenticated or not isinstance(sid, str):
+            # ``request.user`` is None for an anonymous caller when the project sets UNAUTHENTICATED_USER = None.
+            if not getattr(request.user, "is_authenticated", False) or not isinstance(sid, str):
                 raise InvalidRequest("Send the refresh token, or an access token, of the session to end.")
             logout_session(request.user, sid, request=request._request)
         return _logged_out()
