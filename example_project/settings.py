@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from pathlib import Path
 
 from example_project.env import caches_from_env, database_from_env
@@ -81,6 +83,9 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"  # for `manage.py collectstatic` in a real deployment
+# WhiteNoise warns at startup while STATIC_ROOT does not exist; until `collectstatic` creates it the finders
+# serve the files, so `make demo` on a fresh clone has nothing to warn about.
+warnings.filterwarnings("ignore", message=re.escape(f"No directory at: {STATIC_ROOT}"), category=UserWarning)
 WHITENOISE_USE_FINDERS = True
 
 # The origin whose API the web client at `/` talks to; empty means the page's own origin. `make demo-cors`

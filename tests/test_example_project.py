@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpResponse
 from rest_framework.test import APIClient
 
 from tests.support.users import login_name
@@ -98,3 +102,20 @@ def test_rates_and_lockout_thresholds_come_from_the_environment(monkeypatch: pyt
     finally:
         monkeypatch.undo()
         importlib.reload(example_settings)
+
+
+def test_the_demo_starts_without_warnings_before_collectstatic(settings: Any) -> None:
+    import importlib
+
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    import example_project.settings as example_settings
+
+    if example_settings.STATIC_ROOT.exists():
+        pytest.skip("collectstatic has run in this checkout")
+    with warnings.catch_warnings(record=True) as caught:  # restores the filters the reload installs
+        warnings.simplefilter("always")
+        importlib.reload(example_settings)
+        settings.STATIC_ROOT = example_settings.STATIC_ROOT
+        WhiteNoiseMiddleware(lambda request: HttpResponse())
+    assert [str(warning.message) for warning in caught] == []
