@@ -27,7 +27,6 @@ from django_apiauth.oauth.rfc6749 import MAX_PARAMETER_LENGTH, authenticate_clie
 from django_apiauth.oauth.rfc7009 import revoke_token
 from django_apiauth.oauth.rfc7662 import introspect
 from django_apiauth.oauth.rfc8414 import metadata
-from django_apiauth.refresh.service import FIRST_PARTY_CLIENT_ID
 from django_apiauth.throttling import service as throttling
 from django_apiauth.throttling.headers import apply_rate_limit_headers
 from django_apiauth.views.base import NO_STORE, AppEndpoint
@@ -175,28 +174,14 @@ class MetadataView(PublicDocumentView):
         return response
 
 
-class FirstPartyEndpoint(AppEndpoint):
-    """The user's own endpoints: a token issued to a third-party client may not manage the user's grants."""
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        auth = request.auth
-        client_id = auth.get("client_id") if isinstance(auth, dict) else None
-        # Tokens from our own login name the first-party client: they are the user's, like a session.
-        if client_id and client_id != FIRST_PARTY_CLIENT_ID:
-            from rest_framework.exceptions import PermissionDenied
-
-            raise PermissionDenied("Tokens issued to OAuth clients cannot manage OAuth grants.")
-
-
-class GrantListView(FirstPartyEndpoint):
+class GrantListView(AppEndpoint):
     """``GET /auth/oauth/grants/``: the clients the user has authorised."""
 
     def get(self, request: Request) -> Response:
         return Response({"grants": grants_of(request.user)}, headers=NO_STORE)
 
 
-class GrantDetailView(FirstPartyEndpoint):
+class GrantDetailView(AppEndpoint):
     """``DELETE /auth/oauth/grants/<client_id>/``: forget the consent and revoke the client's sessions."""
 
     def delete(self, request: Request, client_id: str) -> Response:

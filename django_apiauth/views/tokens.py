@@ -156,6 +156,7 @@ class LogoutView(AppEndpoint):
 
     permission_classes = [AllowAny]
     throttle_classes = [RefreshRateThrottle]  # per network: the access token may be expired or absent
+    oauth_client_tokens = True  # a client's token ends only its own session
 
     def perform_authentication(self, request: Request) -> None:
         """Lazy: a refresh token alone is enough to log out, even when the access token has expired."""
