@@ -69,4 +69,4 @@ ci:
 	bash .ci/run
 
 clean:
-	rm -rf $(VENV) .coverage .coverage.* htmlcov .pytest_cache .mypy_cache .ruff_cache db.sqlite3 site dist
+	rm -rf $(VENV) .coverage .coverage.* htmlcov .pytest_cache .mypy_cache .ruff_cache db.sqlite3 site dist *.egg-info

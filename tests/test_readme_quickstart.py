@@ -71,7 +71,7 @@ def build_project(tmp: Path, cache_snippet: str | None, extra_env: dict[str, str
         if cache_snippet is not None:
             settings.write("\n" + found[cache_snippet])
     with (tmp / "mysite" / "urls.py").open("a") as urls:
-        urls.write("\n" + found["urls"])
+        urls.write("\n" + found["urls"] + "\n" + found["first-view"])
     _run(["manage.py", "migrate", "--noinput"], tmp, env)
     return tmp, env
 
@@ -110,16 +110,24 @@ def _serve(project: Path, env: dict[str, str], sock: socket.socket, log: Path) -
     return Server(origin(sock), process, log)
 
 
-def _login_over_http(server: Server) -> tuple[requests.Response, requests.Response]:
-    """The login, then the OAuth metadata document. The first request waits for the worker to boot; the kernel
-    queues it on the listening socket."""
+def _login_over_http(server: Server) -> dict[str, requests.Response]:
+    """The login, the OAuth metadata document, and the first view without and with the login's token. The first
+    request waits for the worker to boot; the kernel queues it on the listening socket."""
     try:
         login = requests.post(
             f"{server.url}/auth/login/",
             json={"username": "reader", "password": "a long readme password"},
             timeout=STARTUP_TIMEOUT,
         )
-        return login, requests.get(f"{server.url}/.well-known/oauth-authorization-server", timeout=STARTUP_TIMEOUT)
+        token = login.json().get("access_token", "") if login.status_code == 200 else ""
+        return {
+            "login": login,
+            "metadata": requests.get(f"{server.url}/.well-known/oauth-authorization-server", timeout=STARTUP_TIMEOUT),
+            "anonymous": requests.get(f"{server.url}/api/whoami/", timeout=STARTUP_TIMEOUT),
+            "whoami": requests.get(
+                f"{server.url}/api/whoami/", headers={"Authorization": f"Bearer {token}"}, timeout=STARTUP_TIMEOUT
+            ),
+        }
     finally:
         server.process.terminate()
         try:
@@ -132,18 +140,33 @@ def _login_over_http(server: Server) -> tuple[requests.Response, requests.Respon
 def _assert_project_works(project: Path, env: dict[str, str], sock: socket.socket, log: Path) -> dict[str, object]:
     _run(["manage.py", "check", "--fail-level", "ERROR"], project, env)
     facts = _project_facts(project, env)
-    response, metadata = _login_over_http(_serve(project, env, sock, log))
+    answers = _login_over_http(_serve(project, env, sock, log))
+    response, metadata = answers["login"], answers["metadata"]
     assert response.status_code == 200, f"{response.text}\n{log.read_text()}"
     body = response.json()
     assert body["token_type"] == "Bearer"
     assert body["access_token"].count(".") == 2
     assert metadata.status_code == 200, metadata.text
     assert metadata.json()["token_endpoint"].endswith("/auth/oauth/token/")
+    # The first view: refused in JSON without a credential, then the token's user and scheme.
+    assert answers["anonymous"].status_code == 401, answers["anonymous"].text
+    assert answers["anonymous"].json()["error"] == "unauthorized"
+    assert answers["whoami"].status_code == 200, answers["whoami"].text
+    assert answers["whoami"].json() == {"user": "reader", "auth": "jwt", "scopes": []}
     return facts
 
 
 def test_snippets_are_marked_in_the_readme() -> None:
-    assert set(snippets()) == {"install", "secrets", "settings", "cache-django", "cache-django-redis", "sqlite", "urls"}
+    assert set(snippets()) == {
+        "install",
+        "secrets",
+        "settings",
+        "cache-django",
+        "cache-django-redis",
+        "sqlite",
+        "urls",
+        "first-view",
+    }
 
 
 def test_settings_snippet_reads_its_secrets_from_the_generator_variables() -> None:
