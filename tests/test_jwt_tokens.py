@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import jwt as pyjwt
@@ -15,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from django_apiauth.authn import core
 from django_apiauth.exceptions import ConfigurationError, InvalidToken, NoSigningKey
 from django_apiauth.jwt import access, codec, errors
 from django_apiauth.jwt.access import AccessToken, verify_access_token
@@ -391,3 +393,30 @@ def test_payload_json_is_read_exactly_as_json_loads_reads_it(user: User, layout:
     else:
         with pytest.raises(errors.MalformedToken):
             verify_access_token(token)
+
+
+def test_keys_a_verification_reads_directly_have_no_conversion() -> None:
+    """``verify_access_token`` and ``verify_bearer`` read these keys as ``values.get(name, default)``, what
+    ``Setting.value_in`` returns only for a key without a conversion."""
+    direct = (
+        access._MAX_TOKEN_BYTES,
+        access._ALLOW_HS256,
+        access._MEMORY_SIZE,
+        access._ISSUER,
+        access._AUDIENCE,
+        core._MONITOR_CREDENTIAL_USE,
+    )
+    assert [spec.name for spec in direct if spec.convert is not None] == []
+
+
+def test_leeway_given_as_a_timedelta_or_as_seconds_is_the_same(user: User, apiauth: Callable[..., None]) -> None:
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        issued = issue_access_token(user)
+        traveller.shift(15 * 60 + 29)
+        for leeway in (30, 30.0, timedelta(seconds=30)):
+            apiauth(JWT_LEEWAY=leeway)
+            assert verify_access_token(issued.token)
+        for leeway in (28, timedelta(seconds=28)):
+            apiauth(JWT_LEEWAY=leeway)
+            with pytest.raises(errors.TokenExpired):
+                verify_access_token(issued.token)

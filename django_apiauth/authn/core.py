@@ -76,7 +76,7 @@ def verify_bearer(
     values = user_settings()  # one read of the project settings for the whole verification
     claims = verify_access_token(token, values)
     validate_claims(claims)
-    if _MONITOR_CREDENTIAL_USE.value_in(values):
+    if values.get(_MONITOR_CREDENTIAL_USE.name, _MONITOR_CREDENTIAL_USE.default):  # as jwt.access reads its keys
         count_token_use(token, claims)
     if is_client_token(claims):
         return AnonymousUser(), get_client(claims)

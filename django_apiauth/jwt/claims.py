@@ -43,7 +43,7 @@ def is_number(value: object) -> TypeGuard[float]:
     return type(value) is float and math.isfinite(value)
 
 
-def check_registered_claims(claims: dict[str, Any], *, now: float, leeway: float, issuer: str, audience: str) -> None:
+def check_registered_claims(claims: dict[str, Any], now: float, leeway: float, issuer: str, audience: str) -> None:
     """The registered claims of RFC 9068 §4, checked in this order (the first failure is the one reported):
 
     - times: ``exp`` required and in the future, ``iat`` required and not in the future, ``nbf`` if present;
