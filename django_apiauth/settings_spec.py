@@ -90,8 +90,9 @@ class Setting(Generic[T]):
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
         if self.convert is None:
-            # ``value_in`` without a conversion is ``values.get(name, default)``: as one C-level call it costs
-            # a fraction of a Python method, and hot paths read several keys per request.
+            # ``value_in`` without a conversion is ``values.get(name, default)``: one C-level call, about a fifth
+            # cheaper than the Python method read through the instance (64 against 81 ns here). A hot path that
+            # reads many keys calls ``values.get`` itself (``jwt.access``): a third of either.
             self.value_in = methodcaller("get", name, self.default)  # type: ignore[method-assign,assignment]
 
     @overload
