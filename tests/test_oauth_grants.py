@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from django_apiauth.jwt.access import issue_access_token
@@ -77,6 +79,17 @@ def test_revoke_unknown_grant_is_404(owner: APIClient) -> None:
     response = owner.delete("/auth/oauth/grants/cl_unknown/")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize("client_id", ["cl_%00", "%00", "cl_" + "x" * 62])
+def test_an_id_no_client_can_have_is_an_unknown_grant(owner: APIClient, granted: Any, client_id: str) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        response = owner.delete(f"/auth/oauth/grants/{client_id}/")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "error_description": "No grant for this client."}
+    # Refused before any lookup: PostgreSQL cannot compare text with a NUL, and would answer a 500.
+    assert not [q for q in queries.captured_queries if "oauthconsent" in q["sql"].lower()]
+    assert OAuthConsent.objects.count() == 1
 
 
 def test_other_users_grants_are_invisible(granted: Any, django_user_model: Any) -> None:

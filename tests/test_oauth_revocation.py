@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
 from django_apiauth.drf.jwt_authentication import JWTAuthentication
+from django_apiauth.jwt import subjects
 from django_apiauth.jwt.access import issue_access_token
 from django_apiauth.models import AuthEvent, EventType, RefreshTokenFamily
 from tests.support.error_reports import report_of_crash
@@ -126,6 +127,31 @@ def test_introspection_of_revoked_or_bogus_tokens_is_exactly_inactive(app: Any, 
     post("/auth/oauth/revoke/", {"token": tokens["refresh_token"]}, **creds)
     for token in (tokens["access_token"], tokens["refresh_token"], "garbage", "a" * 43):
         assert post("/auth/oauth/introspect/", {"token": token}, **creds).json() == {"active": False}
+
+
+@pytest.mark.parametrize("end", ["deactivate", "delete"])
+def test_introspection_of_an_ended_users_access_token_is_exactly_inactive(
+    app: Any, tokens: dict[str, Any], user: Any, end: str
+) -> None:
+    """A service that introspects instead of verifying the JWT refuses what ``JWTAuthentication`` refuses."""
+    creds = basic(app.client.client_id, app.secret)
+    server = confidential(name="Resource server", may_introspect=True)
+    first_party = issue_access_token(user).token
+    if end == "deactivate":
+        type(user).objects.filter(pk=user.pk).update(is_active=False)
+    else:
+        user.delete()
+    subjects.user_cache.clear()  # the per-process bound (JWT_USER_CACHE_TTL) has passed
+    assert whoami(tokens["access_token"]) == 401
+    assert post("/auth/oauth/introspect/", {"token": tokens["access_token"]}, **creds).json() == {"active": False}
+    server_creds = basic(server.client.client_id, server.secret)
+    assert post("/auth/oauth/introspect/", {"token": first_party}, **server_creds).json() == {"active": False}
+
+
+def test_introspection_of_a_client_credentials_token_reads_no_user(app: Any) -> None:
+    creds = basic(app.client.client_id, app.secret)
+    own = token_request(Client(), {"grant_type": "client_credentials"}, **creds).json()["access_token"]
+    assert post("/auth/oauth/introspect/", {"token": own}, **creds).json()["active"] is True
 
 
 def test_introspection_needs_a_confidential_client(tokens: dict[str, Any]) -> None:

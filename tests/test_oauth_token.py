@@ -11,7 +11,8 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from django_apiauth.models import AuthEvent, AuthorizationCode, EventType, RefreshTokenFamily
+from django_apiauth.jwt.access import verify_access_token
+from django_apiauth.models import AuthEvent, AuthorizationCode, EventType, OAuthClient, RefreshTokenFamily
 from django_apiauth.models.refresh import RevocationReason
 from tests.support.oauth import REDIRECT, Pkce, basic, confidential, get_code, token_request
 
@@ -289,6 +290,26 @@ def test_refresh_scope_may_narrow_but_not_widen(browser: Client, app: Any) -> No
     assert narrowed.json()["scope"] == "read"
     wider = {"grant_type": "refresh_token", "refresh_token": narrowed.json()["refresh_token"], "scope": "read admin"}
     assert_error(token_request(Client(), wider, **creds), "invalid_scope")
+
+
+def test_refresh_drops_scopes_the_client_is_no_longer_registered_for(browser: Client, app: Any) -> None:
+    pkce = Pkce()
+    code = get_code(browser, app.client.client_id, pkce, scope="read write")
+    first = exchange(app, code, pkce.verifier).json()
+    assert first["scope"] == "read write"
+    OAuthClient.objects.filter(pk=app.client.pk).update(scope="read")  # the operator narrows the registration
+    creds = basic(app.client.client_id, app.secret)
+    data = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    refreshed = token_request(Client(), data, **creds)
+    assert refreshed.status_code == 200
+    assert refreshed.json()["scope"] == "read"
+    assert verify_access_token(refreshed.json()["access_token"])["scope"] == "read"
+    # Asking for it by name does not bring it back: it is within the original grant, but not the client's.
+    data = {"grant_type": "refresh_token", "refresh_token": refreshed.json()["refresh_token"], "scope": "write"}
+    asked = token_request(Client(), data, **creds)
+    assert asked.status_code == 200
+    assert "scope" not in asked.json()
+    assert "scope" not in verify_access_token(asked.json()["access_token"])
 
 
 def test_client_credentials_issues_no_refresh_token(app: Any) -> None:

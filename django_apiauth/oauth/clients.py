@@ -21,6 +21,9 @@ from django_apiauth.models.oauth import ClientType, GrantType, OAuthClient
 from django_apiauth.oauth import integration
 from django_apiauth.oauth.rfc8252 import MAX_REDIRECT_URI_LENGTH
 
+#: ``OAuthClient.client_id``'s column width.
+CLIENT_ID_MAX_LENGTH = 64
+
 SECRET_BYTES = 32
 MAX_SECRET_LENGTH = 256
 
@@ -138,9 +141,15 @@ def secret_matches(client: OAuthClient, secret: str) -> bool:
     )
 
 
+def is_plausible_client_id(client_id: object) -> bool:
+    """Whether a presented id could be a stored one: a non-empty string that fits the column, without NUL
+    (PostgreSQL text cannot hold one: the lookup would fail, not miss)."""
+    return isinstance(client_id, str) and 0 < len(client_id) <= CLIENT_ID_MAX_LENGTH and "\x00" not in client_id
+
+
 def active_client(client_id: object) -> OAuthClient | None:
     """The active client with this id, ``None`` for anything else (wrong type, unknown, inactive)."""
-    if not isinstance(client_id, str) or not client_id or len(client_id) > 64 or "\x00" in client_id:
+    if not is_plausible_client_id(client_id):
         return None
     try:
         return OAuthClient.objects.get(client_id=client_id, is_active=True)

@@ -17,6 +17,7 @@ from django_apiauth.events.record import record_event
 from django_apiauth.models.events import EventType
 from django_apiauth.models.oauth import OAuthClient, OAuthConsent
 from django_apiauth.models.refresh import RefreshTokenFamily, RevocationReason
+from django_apiauth.oauth.clients import is_plausible_client_id
 from django_apiauth.refresh.revocation import revoke_families
 
 
@@ -62,7 +63,13 @@ def grants_of(user: Any) -> list[dict[str, Any]]:
 
 
 def revoke_grant(request: HttpRequest, user: Any, client_id: str) -> bool:
-    """Forget the consents of ``user`` for the client and revoke its sessions; ``False`` if there were none."""
+    """Forget the consents of ``user`` for the client and revoke its sessions; ``False`` if there were none.
+
+    An id no client can have (a NUL, which PostgreSQL text cannot hold, or longer than the column) is
+    ``False`` before any query: it comes from the URL, and must answer 404 like any other unknown client.
+    """
+    if not is_plausible_client_id(client_id):
+        return False
     with transaction.atomic():
         deleted, _ = OAuthConsent.objects.filter(user=user, client__client_id=client_id).delete()
         families = RefreshTokenFamily.objects.filter(user=user, client_id=client_id).exclude(client_id="")

@@ -140,13 +140,14 @@ def _from_pair(pair: TokenPair) -> TokenResult:
 @sensitive_variables("token")
 def _refresh_token(request: HttpRequest, client: OAuthClient, params: Mapping[str, str]) -> TokenResult:
     """§6: rotation with reuse detection as for first-party refresh, bound to the client; the scope may
-    only narrow (``invalid_scope`` otherwise, and the token is not consumed)."""
+    only narrow (``invalid_scope`` otherwise, and the token is not consumed), and holds only scopes the client
+    is still registered for."""
     token = params.get("refresh_token")
     if not is_well_formed(token):
         raise InvalidGrant(REFUSED)
     requested = params.get("scope")
     scope = parse_scope(requested) if requested is not None else None
-    pair = rotate(token, request=request, scope=scope, client_id=client.client_id)
+    pair = rotate(token, request=request, scope=scope, client_id=client.client_id, client_scopes=client.scopes)
     return _from_pair(pair)
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from django_apiauth.exceptions import InvalidToken
 from django_apiauth.jwt.access import is_client_token, verify_access_token
+from django_apiauth.jwt.subjects import user_for_claims
 from django_apiauth.models.refresh import RefreshToken, RefreshTokenFamily
 from django_apiauth.oauth.principal import check_client_live
 from django_apiauth.refresh.revocation import check_session_not_revoked
@@ -58,7 +59,10 @@ def _access(token: object) -> FoundToken | None:
 
 def is_active(found: FoundToken) -> bool:
     """Whether the token would still be accepted: live family and unused refresh token, or an access token
-    whose session (or, for a client's own token, the token itself) is not revoked, from a live client."""
+    whose session (or, for a client's own token, the token itself) is not revoked, from a live client, and
+    whose user is active. The user is read as ``JWTAuthentication`` reads it (within ``JWT_USER_CACHE_TTL``):
+    services that introspect instead of verifying the JWT must learn that a deactivated or deleted user's
+    token is refused."""
     if found.refresh is not None and found.family is not None:
         now = timezone.now()
         family = found.family
@@ -72,8 +76,11 @@ def is_active(found: FoundToken) -> bool:
     claims = found.claims or {}
     try:
         check_session_not_revoked(claims)
+        own_token = is_client_token(claims)
         if claims.get("client_id", FIRST_PARTY_CLIENT_ID) != FIRST_PARTY_CLIENT_ID:
-            check_client_live(claims, own_token=is_client_token(claims))
+            check_client_live(claims, own_token=own_token)
+        if not own_token:
+            user_for_claims(claims)
     except InvalidToken:
         return False
     return True

@@ -8,7 +8,7 @@ the error is raised, so the revocation and its event survive the 401.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
@@ -108,12 +108,18 @@ def issue_family(
 @unavailable_when_busy
 @sensitive_variables("token")
 def rotate(
-    token: object, *, request: HttpRequest, scope: Iterable[str] | None = None, client_id: str = ""
+    token: object,
+    *,
+    request: HttpRequest,
+    scope: Iterable[str] | None = None,
+    client_id: str = "",
+    client_scopes: Collection[str] | None = None,
 ) -> TokenPair:
     """Exchange a refresh token for a new pair, consuming it.
 
     ``scope`` (``None``: the family's grant) may narrow the original grant, never widen it (``InvalidScope``,
-    and the token is not consumed); the new access token gets it ∩ what the registry allows the user now.
+    and the token is not consumed); the new access token gets it ∩ what the registry allows the user now, and,
+    for an OAuth client, ∩ ``client_scopes``, the scopes the client is registered for now.
 
     Raises ``InvalidGrant`` for anything but a live, unused token of a live family (or, within
     ``REFRESH_REUSE_GRACE``, the immediate predecessor of the family's live token). A consumed token
@@ -124,7 +130,7 @@ def rotate(
         _refuse(_Decision(refused="malformed"), request)
     now = timezone.now()
     with transaction.atomic():
-        decision = _decide(token_digest(token), now, _Request(request, scope, client_id))
+        decision = _decide(token_digest(token), now, _Request(request, scope, client_id, client_scopes))
     # Events after the commit: sinks may be slow, and the family's row lock must not wait for them.
     if decision.pair is None:
         _refuse(decision, request)
@@ -153,12 +159,26 @@ def _refuse(decision: _Decision, request: HttpRequest) -> NoReturn:
 
 @dataclass(frozen=True)
 class _Request:
-    """What a rotation was asked for: the HTTP request (for the claims hook), the narrowed scope and the
-    OAuth client presenting the token (empty for first-party refresh)."""
+    """What a rotation was asked for: the HTTP request (for the claims hook), the narrowed scope, the
+    OAuth client presenting the token (empty for first-party refresh) and the scopes it is registered for
+    (``None``: no client bound)."""
 
     http: HttpRequest
     scope: Iterable[str] | None
     client_id: str = ""
+    client_scopes: Collection[str] | None = None
+
+
+def _grant(family: RefreshTokenFamily, asked: _Request) -> tuple[str, ...]:
+    """The new access token's scopes: ``narrow_grant``, then only those the client is still registered for.
+
+    A client's registration bounds what it may hold, as the registry bounds the user: an operator who
+    removes a scope from a client takes it away at the client's next refresh, not when the family expires.
+    """
+    granted = narrow_grant(family.user, family.scope.split(), asked.scope)
+    if asked.client_scopes is None:
+        return granted
+    return tuple(name for name in granted if name in asked.client_scopes)
 
 
 def _decide(digest: str, now: datetime, asked: _Request) -> _Decision:
@@ -191,7 +211,7 @@ def _decide(digest: str, now: datetime, asked: _Request) -> _Decision:
 
 def _consume(token: RefreshToken, now: datetime, asked: _Request) -> _Decision:
     family = token.family
-    granted = narrow_grant(family.user, family.scope.split(), asked.scope)  # before anything is consumed
+    granted = _grant(family, asked)  # before anything is consumed
     # Conditional even under the row lock: on a database without row locks (SQLite) this is what
     # guarantees a token is consumed once.
     if not RefreshToken.objects.filter(pk=token.pk, used_at=None).update(used_at=now):
@@ -212,7 +232,7 @@ def _replace_live_token(predecessor: RefreshToken, now: datetime, asked: _Reques
     live = RefreshToken.objects.filter(family=family, used_at=None).first()
     if live is None or live.parent_id != predecessor.pk:
         return _revoke_for_reuse(family, now)
-    granted = narrow_grant(family.user, family.scope.split(), asked.scope)
+    granted = _grant(family, asked)
     if not RefreshToken.objects.filter(pk=live.pk, used_at=None).update(used_at=now):
         return _revoke_for_reuse(family, now)  # pragma: no cover - the family row lock serialises this
     pair = issue_pair(family, family.user, parent=predecessor, now=now, scopes=granted, request=asked.http)
