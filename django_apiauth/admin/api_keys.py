@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from django_apiauth.admin.api_key_forms import APIKeyAddForm, APIKeyChangeForm
+from django_apiauth.admin.shown_once import ShownOnce
 from django_apiauth.api_keys.format import display_prefix
 from django_apiauth.api_keys.service import (
     IssuedKey,
@@ -129,7 +130,7 @@ class APIKeyAdmin(admin.ModelAdmin[APIKey]):
             "opts": self.opts,
             "title": "API key created",
             "key": issued.key,
-            "plaintext": issued.plaintext,
+            "plaintext": ShownOnce(issued.plaintext),
         }
         response = TemplateResponse(request, "admin/apiauth/apikey/key_created.html", context)
         response["Cache-Control"] = "no-store"

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
+from django_apiauth.admin.shown_once import ShownOnce
 from django_apiauth.conf import apiauth_settings
 from django_apiauth.models.oauth import ClientType, GrantType, OAuthClient, OAuthConsent
 from django_apiauth.oauth.clients import create_client, rotate_secret, validate_registration
@@ -91,7 +92,7 @@ class OAuthClientAdmin(admin.ModelAdmin[OAuthClient]):
             may_introspect=obj.may_introspect,
         )
         obj.pk, obj.client_id = new.client.pk, new.client.client_id
-        request._apiauth_new_secret = new.secret  # type: ignore[attr-defined]  # this response only
+        request._apiauth_new_secret = ShownOnce(new.secret)  # type: ignore[attr-defined]  # this response only
 
     def delete_model(self, request: HttpRequest, obj: OAuthClient) -> None:
         delete_clients([obj], request=request)
@@ -112,7 +113,9 @@ class OAuthClientAdmin(admin.ModelAdmin[OAuthClient]):
 
     @admin.action(description="Rotate the secret of the selected confidential clients (old one kept for the overlap)")
     def rotate_secrets(self, request: HttpRequest, queryset: QuerySet[OAuthClient]) -> HttpResponse | None:
-        rotated = [(client, rotate_secret(client)) for client in queryset if client.is_confidential]
+        rotated: list[tuple[OAuthClient, str]] = [
+            (client, ShownOnce(rotate_secret(client))) for client in queryset if client.is_confidential
+        ]
         if not rotated:
             self.message_user(request, "Only confidential clients have a secret.")
             return None
@@ -121,7 +124,7 @@ class OAuthClientAdmin(admin.ModelAdmin[OAuthClient]):
     def _secret_page(self, request: HttpRequest, pairs: list[tuple[OAuthClient, str]], overlap: Any) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
-            "secrets": [{"name": c.name, "client_id": c.client_id, "secret": s} for c, s in pairs],
+            "secrets": [{"name": c.name, "client_id": c.client_id, "secret": ShownOnce(s)} for c, s in pairs],
             "overlap": overlap,
             "back_url": reverse("admin:apiauth_oauthclient_changelist"),
             "title": "OAuth client secret",

@@ -20,6 +20,7 @@ from django.db.models import Model, Q
 from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.api_keys import cache, lookup_ids
 from django_apiauth.api_keys.cache import AuthenticatedKey, KeyRow
@@ -40,8 +41,15 @@ logger = logging.getLogger("django_apiauth.api_keys")
 GUESSES = ("unknown_key", "invalid_secret")
 REJECTED = str(EventType.API_KEY_REJECTED)
 M = TypeVar("M", bound=Model)
+#: The names that hold a presented key or its parts, from reading the header (``authn.credentials``) to the
+#: HMAC (``hashing``, ``crypto.keyed_hash``). Error reports hide them in the decorated frame and in every frame
+#: it calls, which is what keeps a key presented during a database error out of the report.
+KEY_VARIABLES = ("credential", "raw", "found", "value", "header", "rest", "parsed", "match", "secret")
+#: ...and the pepper, which turns a stored digest into a test for guesses.
+HASH_VARIABLES = (*KEY_VARIABLES, "pepper", "key", "message", "new_hash")
 
 
+@sensitive_variables(*HASH_VARIABLES)
 def authenticate_api_key(
     raw: str, *, request: HttpRequest | None = None, via_query_param: bool = False
 ) -> tuple[Any, AuthenticatedKey]:

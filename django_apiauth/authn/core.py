@@ -8,8 +8,9 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
-from django_apiauth.api_keys.authenticate import authenticate_api_key
+from django_apiauth.api_keys.authenticate import KEY_VARIABLES, authenticate_api_key
 from django_apiauth.authn.credentials import read_api_key, read_bearer
 from django_apiauth.conf import ApiAuthSettings, user_settings
 from django_apiauth.events.record import count_aggregated, record_event
@@ -113,6 +114,7 @@ def authenticate_bearer(request: HttpRequest) -> Identity | None:
     return Identity(user, claims, JWT)
 
 
+@sensitive_variables(*KEY_VARIABLES)
 def authenticate_key(request: HttpRequest) -> Identity | None:
     credential = read_api_key(request)
     if credential is None:

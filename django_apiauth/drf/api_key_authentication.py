@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.views.decorators.debug import sensitive_variables
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed, ErrorDetail
 from rest_framework.request import Request
 
-from django_apiauth.api_keys.authenticate import authenticate_api_key
+from django_apiauth.api_keys.authenticate import KEY_VARIABLES, authenticate_api_key
 from django_apiauth.api_keys.cache import AuthenticatedKey
 from django_apiauth.api_keys.exceptions import APIKeyRejected
 from django_apiauth.authn.credentials import read_api_key
@@ -51,6 +52,7 @@ class APIKeyAuthentication(BaseAuthentication):
     scheme_name = "api_key"
     www_authenticate_realm = REALM
 
+    @sensitive_variables(*KEY_VARIABLES)
     def authenticate(self, request: Request) -> tuple[Any, AuthenticatedKey] | None:
         try:
             credential = self.get_credential(request)

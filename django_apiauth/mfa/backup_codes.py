@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.api_keys.hashing import current_pepper, fallback_peppers
 from django_apiauth.crypto.keyed_hash import constant_time_equal, hmac_sha256_hex
@@ -33,6 +34,7 @@ def _new_code() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
+@sensitive_variables("codes", "pepper")
 def replace_codes(device: BackupCodeDevice) -> list[str]:
     """Drop the device's codes and make ten new ones; returns them (the only time they exist in clear)."""
     codes = [_new_code() for _ in range(CODE_COUNT)]

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from django_apiauth.events.record import record_event
 from django_apiauth.exceptions import InvalidOTP, MFAAlreadyEnrolled, MFAConcurrentChange, MFANotEnrolled
@@ -34,6 +35,9 @@ class TOTPEnrolment:
     otpauth_uri: str = field(repr=False)
 
 
+# Every variable, here and in every frame below (encryption, the project's label callable): the secret is
+# stored before the otpauth URI is built, so an error report of a failure there would carry a live secret.
+@sensitive_variables()
 def start_totp_enrolment(user: Any) -> TOTPEnrolment:
     """A fresh secret on the user's unconfirmed device; ``MFAAlreadyEnrolled`` if a confirmed one exists.
 

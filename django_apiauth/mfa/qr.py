@@ -10,6 +10,7 @@ import io
 from typing import cast
 
 import qrcode
+from django.views.decorators.debug import sensitive_variables
 from qrcode.image.pure import PyPNGImage
 from qrcode.image.svg import SvgPathImage
 
@@ -24,12 +25,15 @@ def _make(data: str, factory: type[SvgPathImage] | type[PyPNGImage]) -> object:
     return qr.make_image(image_factory=factory)
 
 
+# Every variable of every frame below too: the image encodes the otpauth URI, secret included.
+@sensitive_variables()
 def qr_svg(data: str) -> str:
     """An ``<svg>`` element (no XML declaration) ready to be placed in a page."""
     image = cast(SvgPathImage, _make(data, SvgPathImage))
     return image.to_string(encoding="unicode")
 
 
+@sensitive_variables()
 def qr_png_data_uri(data: str) -> str:
     """``data:image/png;base64,...`` usable as an ``<img src>``."""
     image = cast(PyPNGImage, _make(data, PyPNGImage))

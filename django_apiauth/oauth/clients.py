@@ -79,6 +79,7 @@ def _acceptable_redirect_uri(uri: str) -> bool:
     )
 
 
+@sensitive_variables("secret")
 def create_client(
     *,
     name: str,

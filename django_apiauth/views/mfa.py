@@ -79,7 +79,7 @@ class TOTPView(AppEndpoint):
             return [IsAuthenticated(), RecentMFAOfEnrolled()]
         return [IsAuthenticated()]
 
-    @sensitive_variables("password", "started")
+    @sensitive_variables("password", "started", "body")
     def post(self, request: Request) -> Response:
         data = json_object(request) if request.data else {}
         password = None
