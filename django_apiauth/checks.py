@@ -111,7 +111,11 @@ from django_apiauth import conf
 from django_apiauth.api_keys.checks import API_KEY_CHECKS
 from django_apiauth.http_security.checks import HTTP_CHECKS, HTTP_DEPLOY_CHECKS
 from django_apiauth.jwt.checks import JWT_CHECKS, JWT_DEPLOY_CHECKS
-from django_apiauth.refresh.checks import REFRESH_CHECKS, check_revocation_cache_eviction
+from django_apiauth.refresh.checks import (
+    REFRESH_CHECKS,
+    check_revocation_cache_eviction,
+    check_revocation_cache_persistence,
+)
 from django_apiauth.scopes.checks import SCOPE_CHECKS, URL_CHECKS
 from django_apiauth.throttling.checks import THROTTLE_CHECKS
 
@@ -254,6 +258,7 @@ ALL_CHECKS += HTTP_CHECKS
 DEPLOY_CHECKS: list[Callable[..., CheckResult]] = [
     *HTTP_DEPLOY_CHECKS,
     check_revocation_cache_eviction,
+    check_revocation_cache_persistence,
     *JWT_DEPLOY_CHECKS,
 ]
 

@@ -1,4 +1,5 @@
-"""System checks of the HTTP edge (E040-E043, W040, W041) and the revocation-cache eviction warning (W034).
+"""System checks of the HTTP edge (E040-E043, W040, W041) and the revocation cache's eviction and persistence
+(W034, W035).
 
 Each id has a case that triggers it and one that does not.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import socket
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,11 @@ from django.core.cache import caches
 
 from django_apiauth.checks import ALL_CHECKS, DEPLOY_CHECKS
 from django_apiauth.http_security.checks import HTTP_CHECKS, HTTP_DEPLOY_CHECKS
-from django_apiauth.refresh.checks import check_revocation_cache_eviction, redis_eviction_policy
+from django_apiauth.refresh.checks import (
+    check_revocation_cache_eviction,
+    check_revocation_cache_persistence,
+    redis_eviction_policy,
+)
 
 
 def ids(*, deploy: bool = False) -> list[str]:
@@ -192,11 +198,13 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def private_redis() -> Iterator[str]:
-    """A redis-server of our own: its eviction policy is ours to change without touching the shared one."""
+def private_redis(tmp_path: Path) -> Iterator[str]:
+    """A redis-server of our own: its eviction policy and persistence are ours to change without touching the
+    shared one; whatever it writes to disk stays in ``tmp_path``."""
     port = _free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     process = subprocess.Popen(  # noqa: S603
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],  # noqa: S607
+        [*command, "--dir", str(tmp_path)],
         stdout=subprocess.DEVNULL,
     )
     try:
@@ -240,3 +248,46 @@ def test_w034_silent_when_redis_cannot_be_asked(settings: Any) -> None:
     settings.CACHES = _redis_caches(f"redis://127.0.0.1:{_free_port()}/0", "django_redis.cache.RedisCache")
     assert redis_eviction_policy("default") is None
     assert _eviction_ids() == []
+
+
+# --- W035: a Redis that restarts from an old snapshot -----------------------------------------------------
+def _persistence_ids() -> list[str]:
+    return [str(message.id) for message in check_revocation_cache_persistence(None)]
+
+
+@pytest.mark.parametrize("backend", ["django_redis.cache.RedisCache", "django.core.cache.backends.redis.RedisCache"])
+def test_w035_snapshots_without_an_append_only_file(private_redis: str, settings: Any, backend: str) -> None:
+    import redis
+
+    settings.CACHES = _redis_caches(private_redis, backend)
+    server = redis.Redis.from_url(private_redis)
+    try:
+        assert _persistence_ids() == []  # keeps nothing: restarts empty
+        server.config_set("save", "3600 1 300 100")
+        assert _persistence_ids() == ["apiauth.W035"]
+        server.config_set("appendonly", "yes")
+        assert _persistence_ids() == []  # replays every revocation
+    finally:
+        caches["default"].close()
+        server.config_set("appendonly", "no")  # stops quickly again: nothing to rewrite or save at exit
+        server.config_set("save", "")
+
+
+def test_w035_silent_when_redis_cannot_be_asked_or_holds_no_session_state(settings: Any, apiauth: Any) -> None:
+    settings.CACHES = _redis_caches(f"redis://127.0.0.1:{_free_port()}/0", "django_redis.cache.RedisCache")
+    assert _persistence_ids() == []
+    settings.CACHES = _locmem(MAX_ENTRIES=1_000_000)
+    assert _persistence_ids() == []
+
+
+def test_w035_not_asked_without_revocation_checks(private_redis: str, settings: Any, apiauth: Any) -> None:
+    import redis
+
+    settings.CACHES = _redis_caches(private_redis, "django_redis.cache.RedisCache")
+    redis.Redis.from_url(private_redis).config_set("save", "3600 1")
+    try:
+        apiauth(CHECK_REVOKED_SESSIONS=False)
+        assert _persistence_ids() == []
+    finally:
+        caches["default"].close()
+        redis.Redis.from_url(private_redis).config_set("save", "")

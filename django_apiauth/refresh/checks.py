@@ -1,4 +1,4 @@
-"""System checks for the login and refresh-token settings (ids ``apiauth.E033``, ``E035``, ``E036``, ``W030``-``W033``).
+"""System checks for the login and refresh-token settings (ids ``apiauth.E033``, ``E035``, ``E036``, ``W030``-``W035``).
 
 Single-key constraints (E030-E032, E034, E035's name pattern) are declared on the keys in ``conf``.
 
@@ -180,6 +180,11 @@ def _eviction_reason(alias: str, config: dict[str, Any]) -> str | None:
 
 def redis_eviction_policy(alias: str) -> str | None:
     """The server's ``maxmemory-policy``, or ``None`` when it cannot be asked (down, ``CONFIG`` disabled)."""
+    return _redis_config(alias, "maxmemory-policy")
+
+
+def _redis_config(alias: str, name: str) -> str | None:
+    """One ``CONFIG GET`` value of the Redis behind cache ``alias``; ``None`` when it cannot be asked."""
     from django.core.cache import caches
 
     cache: Any = caches[alias]
@@ -188,9 +193,38 @@ def redis_eviction_policy(alias: str) -> str | None:
             client = cache.client.get_client(write=True)
         else:  # Django's own RedisCache
             client = cache._cache.get_client(None, write=True)
-        return str(client.config_get("maxmemory-policy")["maxmemory-policy"])
+        return str(client.config_get(name)[name])
     except Exception:  # a check must report, never crash; managed Redis often refuses CONFIG
         return None
+
+
+def check_revocation_cache_persistence(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> CheckResult:
+    """W035 (deploy): the Redis holding session state restarts from a snapshot older than its last writes.
+
+    A session's ``live`` entry is written at login and overwritten with ``revoked`` at logout. A Redis that
+    saves RDB snapshots and no append-only file restarts from its last snapshot, which brings back the
+    ``live`` entries of sessions revoked after it: their access tokens are accepted again until they expire.
+    An append-only file replays the revocations too (all but about the last second's, with the default
+    ``appendfsync everysec``), and a Redis that keeps nothing restarts empty, which only costs queries.
+    """
+    if _value("CHECK_REVOKED_SESSIONS") is not True:
+        return []
+    alias = _value("CACHE_ALIAS")
+    config = django_settings.CACHES.get(alias, {}) if isinstance(alias, str) else {}
+    if "redis" not in str(config.get("BACKEND", "")).lower():
+        return []
+    save, appendonly = _redis_config(str(alias), "save"), _redis_config(str(alias), "appendonly")
+    if not save or appendonly != "no":  # keeps nothing, keeps every write, or cannot be asked
+        return []
+    return [
+        checks.Warning(
+            f"The Redis of cache {alias!r} saves snapshots ({save!r}) without an append-only file: a restart "
+            "restores sessions revoked after the last snapshot as live, until their access tokens expire.",
+            hint='Run the Redis holding session state with save "" (it may restart empty: a missing entry '
+            "is read from the database), or with appendonly yes; or empty it before the API starts.",
+            id="apiauth.W035",
+        )
+    ]
 
 
 REFRESH_CHECKS: list[Callable[..., CheckResult]] = [
