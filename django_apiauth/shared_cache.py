@@ -35,7 +35,10 @@ DEFAULT_POLICY = {"REVOKED_SESSIONS": "open", "THROTTLES": "open", "LOCKOUT": "c
 CONSUMERS = tuple(DEFAULT_POLICY)
 POLICIES = ("open", "closed")
 #: Consumers that always carry on without the cache: losing them costs precision, never safety.
-ALWAYS_OPEN = ("EVENT_AGGREGATION",)
+#: ``CREDENTIAL_REFUSALS`` are the per-network counters of refused API keys, refresh tokens and client secrets:
+#: secrets of 128 bits or more, decided by the database, that nobody guesses with or without the counter, so
+#: a client holding one goes on through an outage (``LOCKOUT`` governs password and MFA-code checks only).
+ALWAYS_OPEN = ("EVENT_AGGREGATION", "CREDENTIAL_REFUSALS")
 #: ``Retry-After`` of a fail-closed answer: the client may try again soon, the outage may already be over.
 OUTAGE_RETRY_AFTER = 5
 

@@ -23,7 +23,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from django_apiauth.db_contention import RETRY_AFTER, is_contention
+from django_apiauth.db_contention import RETRY_AFTER, is_unavailable
 from django_apiauth.exceptions import ApiAuthError, TemporarilyUnavailable
 from django_apiauth.localcache import register_memo
 
@@ -82,8 +82,9 @@ def oauth_exception_handler(exc: Exception, context: dict[str, Any]) -> Response
         return _from_apiauth(exc)
     if isinstance(exc, exceptions.AuthenticationFailed) and not getattr(exc, "keeps_oauth_body", False):
         return _refused_credential(exc)
-    if isinstance(exc, OperationalError) and is_contention(exc):
-        # A lock wait that timed out outside the services that map it themselves: rolled back, retry later.
+    if isinstance(exc, OperationalError) and is_unavailable(exc):
+        # A lock wait that timed out outside the services that map it themselves, or a database that cannot be
+        # reached: rolled back, retry later.
         return _from_apiauth(TemporarilyUnavailable(retry_after=RETRY_AFTER))
     if isinstance(exc, SuspiciousOperation):
         # Raised while DRF parses the body (too large, too many fields); Django would answer HTML.

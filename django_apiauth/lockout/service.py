@@ -50,6 +50,9 @@ from django_apiauth.shared_cache import guarded, push_tails_at_exit, shared_cach
 from django_apiauth.throttling.redis_backend import redis_client_of
 
 KINDS = ("login", "mfa", "api_key", "refresh", "oauth_client")
+#: Kinds of guessable secrets (passwords, MFA codes): their counters follow ``CACHE_OUTAGE_POLICY["LOCKOUT"]``.
+#: The other kinds count refused unguessable credentials and carry on without the cache.
+GUESSABLE_KINDS = ("login", "mfa")
 #: Kinds whose refusals ``register_refusal`` counts per process and pushes in batches.
 BATCHED_KINDS = ("api_key",)
 PREFIX = "apiauth:lo"
@@ -65,6 +68,12 @@ logger = logging.getLogger("django_apiauth.lockout")
 def store_for(cache: BaseCache) -> RedisStore | CacheStore:
     client = redis_client_of(cache)
     return RedisStore(cache, client) if client is not None else CacheStore(cache)
+
+
+def outage_consumer(kind: str) -> str:
+    """The ``shared_cache`` consumer whose outage policy decides for ``kind``'s counters: a closed ``LOCKOUT``
+    stops password and MFA-code checks, never requests that present an API key, refresh token or client secret."""
+    return "LOCKOUT" if kind in GUESSABLE_KINDS else "CREDENTIAL_REFUSALS"
 
 
 def account_id(account: Any) -> str:
@@ -106,7 +115,7 @@ class Attempt:
         """Give the slot back and reset the account's counters (the network's keeps its other failures)."""
         if self.entries:
             store = store_for(shared_cache())
-            guarded("LOCKOUT", lambda: store.release(self.entries), fallback=None)
+            guarded(outage_consumer(self.kind), lambda: store.release(self.entries), fallback=None)
 
     def failed(self) -> None:
         """The slot stays taken; a counter that reached its threshold records a ``lockout`` event."""
@@ -124,7 +133,8 @@ def _run(kind: str, request: HttpRequest | None, account: Any, *, reserve: bool)
     entries = entries_for(kind, _network(request), account)
     store = store_for(shared_cache())
     timing = current_timing()
-    verdict = guarded("LOCKOUT", lambda: store.reserve(entries, timing, reserve=reserve), fallback=None)
+    consumer = outage_consumer(kind)
+    verdict = guarded(consumer, lambda: store.reserve(entries, timing, reserve=reserve), fallback=None)
     if verdict is None:  # the cache is down and the policy says open: nothing is counted
         return Attempt(kind, request)
     return Attempt(kind, request, entries if reserve and verdict.allowed else (), verdict)
@@ -229,7 +239,9 @@ def _push(kind: str, network: str, amount: int) -> Verdict | None:
     store = store_for(shared_cache())
     timing = current_timing()
     verdict = guarded(
-        "LOCKOUT", lambda: store.reserve(entries, timing, reserve=amount > 0, amount=amount), fallback=None
+        outage_consumer(kind),
+        lambda: store.reserve(entries, timing, reserve=amount > 0, amount=amount),
+        fallback=None,
     )
     if verdict is not None:
         count, threshold = (verdict.counts or (0,))[0], entries[0].threshold
