@@ -10,7 +10,8 @@ import pytest
 
 from django_apiauth.admin.shown_once import ShownOnce
 from django_apiauth.models import OAuthClient
-from tests.support.oauth import REDIRECT, confidential
+from tests.support.oauth import confidential
+from tests.test_oauth_admin import form as client_form
 
 pytestmark = pytest.mark.django_db
 
@@ -29,15 +30,7 @@ def assert_only_on_the_page(secret: str, response: Any, log: pytest.LogCaptureFi
 
 
 def test_a_new_oauth_client_secret_stays_out_of_template_logs(admin_client: Any, template_debug_log: Any) -> None:
-    form = {
-        "name": "Admin app",
-        "client_type": "confidential",
-        "redirect_uris_text": REDIRECT,
-        "grant_types_choice": ["authorization_code"],
-        "scope": "read",
-        "is_active": "on",
-    }
-    response = admin_client.post("/admin/apiauth/oauthclient/add/", form)
+    response = admin_client.post("/admin/apiauth/oauthclient/add/", client_form())
     assert response.status_code == 200
     assert_only_on_the_page(response.context["secrets"][0]["secret"], response, template_debug_log)
     assert OAuthClient.objects.count() == 1

@@ -78,22 +78,16 @@ def test_an_api_key_checked_by_the_plain_django_path_stays_out_of_the_report(
     assert_hidden(report, key, key.rsplit("_", 1)[1])
 
 
-def test_a_new_totp_secret_stays_out_of_the_report_when_its_account_label_fails(
-    user: Any, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "failing", ["django_apiauth.mfa.totp.account_label", "django_apiauth.mfa.qr._make"], ids=["label", "qr-code"]
+)
+def test_a_new_totp_secret_stays_out_of_the_report_when_its_label_or_qr_code_fails(
+    user: Any, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
-    """The secret is already stored when the project's label callable runs."""
+    """The secret is already stored when the project's label callable and the QR code run."""
     made = remember_results(monkeypatch, totp, "new_secret")
     client, _ = signed_in()
-    report = report_of_crash(monkeypatch, "django_apiauth.mfa.totp.account_label", lambda: start(client))
-    assert_hidden(report, *forms_of_totp_secret(made[0]))
-
-
-def test_a_new_totp_secret_stays_out_of_the_report_when_its_qr_code_fails(
-    user: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    made = remember_results(monkeypatch, totp, "new_secret")
-    client, _ = signed_in()
-    report = report_of_crash(monkeypatch, "django_apiauth.mfa.qr._make", lambda: start(client))
+    report = report_of_crash(monkeypatch, failing, lambda: start(client))
     assert_hidden(report, *forms_of_totp_secret(made[0]))
 
 
